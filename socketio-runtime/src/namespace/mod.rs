@@ -5,6 +5,7 @@ mod handler;
 mod operators;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -159,13 +160,14 @@ impl Namespace {
         self.broadcast_operators().emit_event(event)
     }
 
-    /// Emits to every socket and collects their acks (one ack id for all).
-    pub async fn emit_with_ack(
+    /// Emits to every socket now, and collects their acks (one ack id for all); see
+    /// [`BroadcastOperators::emit_with_ack`].
+    pub fn emit_with_ack(
         &self,
         event: &str,
         args: impl Serialize,
-    ) -> Result<Vec<AckResponse>, BroadcastAckError> {
-        self.broadcast_operators().emit_with_ack(event, args).await
+    ) -> impl Future<Output = Result<Vec<AckResponse>, BroadcastAckError>> + Send + 'static {
+        self.broadcast_operators().emit_with_ack(event, args)
     }
 
     /// Every socket of the namespace, on every server.

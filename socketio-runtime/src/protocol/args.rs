@@ -85,6 +85,15 @@ impl RawJson {
     }
 }
 
+/// Serialized as the JSON it holds, unchanged.
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let value: &RawValue = serde_json::from_str(self.as_str()).map_err(S::Error::custom)?;
+        value.serialize(serializer)
+    }
+}
+
 impl std::fmt::Debug for RawJson {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

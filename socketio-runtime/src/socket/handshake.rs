@@ -9,7 +9,7 @@ use crate::engine::{EngineSocket, TransportKind};
 use crate::protocol::RawJson;
 
 /// The `auth` object a client sent with its CONNECT (`io(url, { auth })`); `{}` when it
-/// sent none.
+/// sent none. It serializes as the JSON received.
 ///
 /// ```
 /// use socketio_runtime::socket::Auth;
@@ -42,6 +42,15 @@ impl Auth {
         match &self.0 {
             Some(raw) => raw.deserialize(),
             None => serde_json::from_str("{}"),
+        }
+    }
+}
+
+impl serde::Serialize for Auth {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(raw) => raw.serialize(serializer),
+            None => serde_json::Map::new().serialize(serializer),
         }
     }
 }
