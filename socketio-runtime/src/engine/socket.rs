@@ -106,8 +106,19 @@ pub enum SendError {
     Closed,
 }
 
+/// What a session's task is asked to do, by the application or by an HTTP request.
 pub(crate) enum Control {
+    /// Close the session.
     Close(CloseReason),
+    /// A polling GET: answer with the queued packets when there are some.
+    Poll(tokio::sync::oneshot::Sender<Result<bytes::Bytes, super::EngineError>>),
+    /// A polling POST body (already read, within maxPayload).
+    Post(
+        bytes::Bytes,
+        tokio::sync::oneshot::Sender<Result<(), super::EngineError>>,
+    ),
+    /// A WebSocket that wants to take the session over (an upgrade).
+    Upgrade(Box<crate::transport::websocket::WsStream>),
 }
 
 pub(crate) struct Shared {
@@ -116,6 +127,8 @@ pub(crate) struct Shared {
     pub(crate) transport: AtomicU8,
     pub(crate) data_tx: mpsc::Sender<Outgoing>,
     pub(crate) control_tx: mpsc::UnboundedSender<Control>,
+    /// Set while a polling POST is being read: a second one overlapping it is refused.
+    pub(crate) post_in_flight: std::sync::atomic::AtomicBool,
 }
 
 /// A cheap, cloneable handle on one Engine.IO session.
@@ -129,6 +142,36 @@ pub struct EngineSocket {
 }
 
 impl EngineSocket {
+    /// A handle and the receiving ends its session task (or a test) reads.
+    pub(crate) fn new(
+        sid: Sid,
+        request: RequestInfo,
+        transport: TransportKind,
+        queue: usize,
+    ) -> (
+        EngineSocket,
+        mpsc::Receiver<Outgoing>,
+        mpsc::UnboundedReceiver<Control>,
+    ) {
+        let (data_tx, data_rx) = mpsc::channel(queue.max(1));
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
+        let shared = Shared {
+            sid,
+            request,
+            transport: AtomicU8::new(transport as u8),
+            data_tx,
+            control_tx,
+            post_in_flight: Default::default(),
+        };
+        (
+            EngineSocket {
+                shared: Arc::new(shared),
+            },
+            data_rx,
+            control_rx,
+        )
+    }
+
     /// The session id (secret to the client: never show it to other clients).
     pub fn sid(&self) -> &Sid {
         &self.shared.sid
@@ -157,7 +200,10 @@ impl EngineSocket {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::debug!(sid = %self.shared.sid, "outbound queue full: closing the session");
-                let _ = self.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+                let _ = self
+                    .shared
+                    .control_tx
+                    .send(Control::Close(CloseReason::TransportError));
                 Err(SendError::Full)
             }
             Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
@@ -166,7 +212,10 @@ impl EngineSocket {
 
     /// Closes the session from the server side (`forced close`).
     pub fn close(&self) {
-        let _ = self.shared.control_tx.send(Control::Close(CloseReason::ForcedClose));
+        let _ = self
+            .shared
+            .control_tx
+            .send(Control::Close(CloseReason::ForcedClose));
     }
 
     /// Whether the session is closed.
