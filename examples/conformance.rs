@@ -43,17 +43,9 @@ fn config() -> EngineConfig {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
-    let server = Server::new().mount(
-        "/engine.io",
-        Engine::new(Echo, config()).with_cors(Cors::any()),
-    );
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let server = Server::new().mount("/engine.io", Engine::new(Echo, config()).with_cors(Cors::any()));
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("conformance server listening on http://{addr}");

@@ -26,22 +26,14 @@ pub(crate) fn verify(
     headers: &HeaderMap,
     config: &EngineConfig,
 ) -> Result<Route, EngineError> {
-    let get = |key: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let transport = match get("transport") {
         Some("polling") if config.polling => TransportKind::Polling,
         Some("websocket") if config.websocket => TransportKind::WebSocket,
         _ => return Err(EngineError::UnknownTransport),
     };
     if let Some(origin) = headers.get(http::header::ORIGIN) {
-        let invalid = origin
-            .as_bytes()
-            .iter()
-            .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
+        let invalid = origin.as_bytes().iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
         if invalid {
             return Err(EngineError::BadRequest);
         }
@@ -71,9 +63,7 @@ pub(crate) fn verify(
 pub(crate) fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
     let has_token = |name: http::header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|v| {
-            v.to_str()
-                .map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-                .unwrap_or(false)
+            v.to_str().map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))).unwrap_or(false)
         })
     };
     has_token(http::header::UPGRADE, "websocket") && has_token(http::header::CONNECTION, "upgrade")
@@ -139,56 +129,22 @@ mod tests {
 
     #[test]
     fn query_decoding() {
-        assert_eq!(
-            q("a=1&b=x%20y+z&a=2"),
-            vec![("a".into(), "2".into()), ("b".into(), "x y z".into())]
-        );
-        assert_eq!(
-            q("%zz=%&&k"),
-            vec![("%zz".into(), "%".into()), ("k".into(), "".into())]
-        );
+        assert_eq!(q("a=1&b=x%20y+z&a=2"), vec![("a".into(), "2".into()), ("b".into(), "x y z".into())]);
+        assert_eq!(q("%zz=%&&k"), vec![("%zz".into(), "%".into()), ("k".into(), "".into())]);
     }
 
     #[test]
     fn errors_in_node_order() {
         use EngineError::*;
         assert_eq!(check(Method::GET, "EIO=4", false), Err(UnknownTransport));
-        assert_eq!(
-            check(Method::GET, "EIO=4&transport=abc", false),
-            Err(UnknownTransport)
-        );
-        assert_eq!(
-            check(Method::GET, "transport=polling", false),
-            Err(UnsupportedProtocolVersion)
-        );
-        assert_eq!(
-            check(Method::GET, "EIO=abc&transport=polling", false),
-            Err(UnsupportedProtocolVersion)
-        );
-        assert_eq!(
-            check(Method::GET, "EIO=3&transport=polling", false),
-            Err(UnsupportedProtocolVersion)
-        );
-        assert_eq!(
-            check(Method::POST, "EIO=4&transport=polling", false),
-            Err(BadHandshakeMethod)
-        );
-        assert_eq!(
-            check(Method::PUT, "EIO=4&transport=polling", false),
-            Err(BadHandshakeMethod)
-        );
-        assert_eq!(
-            check(Method::GET, "EIO=4&transport=websocket", false),
-            Err(BadRequest)
-        );
-        assert_eq!(
-            check(
-                Method::GET,
-                "EIO=4&transport=polling&sid=__proto__%3F",
-                false
-            ),
-            Err(UnknownSid)
-        );
+        assert_eq!(check(Method::GET, "EIO=4&transport=abc", false), Err(UnknownTransport));
+        assert_eq!(check(Method::GET, "transport=polling", false), Err(UnsupportedProtocolVersion));
+        assert_eq!(check(Method::GET, "EIO=abc&transport=polling", false), Err(UnsupportedProtocolVersion));
+        assert_eq!(check(Method::GET, "EIO=3&transport=polling", false), Err(UnsupportedProtocolVersion));
+        assert_eq!(check(Method::POST, "EIO=4&transport=polling", false), Err(BadHandshakeMethod));
+        assert_eq!(check(Method::PUT, "EIO=4&transport=polling", false), Err(BadHandshakeMethod));
+        assert_eq!(check(Method::GET, "EIO=4&transport=websocket", false), Err(BadRequest));
+        assert_eq!(check(Method::GET, "EIO=4&transport=polling&sid=__proto__%3F", false), Err(UnknownSid));
     }
 
     #[test]
@@ -205,10 +161,7 @@ mod tests {
         let query = format!("EIO=4&transport=polling&sid={sid}");
         assert_eq!(
             check(Method::POST, &query, false),
-            Ok(Route::Session {
-                sid,
-                transport: TransportKind::Polling
-            })
+            Ok(Route::Session { sid, transport: TransportKind::Polling })
         );
     }
 }

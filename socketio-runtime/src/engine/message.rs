@@ -73,31 +73,19 @@ impl std::ops::Deref for Str {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str {
-            end: s.len(),
-            frame: Utf8Bytes::from(s),
-            start: 0,
-        }
+        Str { end: s.len(), frame: Utf8Bytes::from(s), start: 0 }
     }
 }
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str {
-            end: s.len(),
-            frame: Utf8Bytes::from(s),
-            start: 0,
-        }
+        Str { end: s.len(), frame: Utf8Bytes::from(s), start: 0 }
     }
 }
 
 impl From<Utf8Bytes> for Str {
     fn from(frame: Utf8Bytes) -> Self {
-        Str {
-            end: frame.len(),
-            frame,
-            start: 0,
-        }
+        Str { end: frame.len(), frame, start: 0 }
     }
 }
 
@@ -167,10 +155,7 @@ impl Frame {
 
     /// The frame of a buffer made by [`Frame::text_buffer`].
     pub fn from_text_buffer(buf: String) -> Frame {
-        debug_assert!(
-            buf.starts_with('4'),
-            "a text frame starts with the message type 4"
-        );
+        debug_assert!(buf.starts_with('4'), "a text frame starts with the message type 4");
         Frame::Text(Utf8Bytes::from(buf))
     }
 

@@ -16,5 +16,5 @@ pub use config::EngineConfig;
 pub use error::EngineError;
 pub use message::{Frame, Message, Outgoing, Str};
 pub use sid::Sid;
-pub(crate) use socket::Control;
 pub use socket::{CloseReason, EngineHandler, EngineSocket, RequestInfo, SendError, TransportKind};
+pub(crate) use socket::{Control, Outbox};

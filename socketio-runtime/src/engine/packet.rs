@@ -57,21 +57,13 @@ pub enum DecodeError {
 impl Packet {
     /// Decodes a text frame (or one segment of a polling payload that is not binary).
     pub fn decode_text(frame: Utf8Bytes) -> Result<Packet, DecodeError> {
-        let first = frame
-            .as_bytes()
-            .first()
-            .copied()
-            .ok_or(DecodeError::Empty)?;
+        let first = frame.as_bytes().first().copied().ok_or(DecodeError::Empty)?;
         let rest_is = |s: &str| &frame.as_str()[1..] == s;
         Ok(match first {
             b'0' => Packet::Open(frame.as_str()[1..].to_owned()),
             b'1' => Packet::Close,
-            b'2' => Packet::Ping {
-                probe: rest_is("probe"),
-            },
-            b'3' => Packet::Pong {
-                probe: rest_is("probe"),
-            },
+            b'2' => Packet::Ping { probe: rest_is("probe") },
+            b'3' => Packet::Pong { probe: rest_is("probe") },
             b'4' => {
                 // The first byte is ASCII, so offset 1 is a character boundary.
                 let text = Str::from_frame(frame, 1).ok_or(DecodeError::Empty)?;
@@ -129,14 +121,8 @@ mod tests {
         assert_eq!(text("2probe").unwrap(), Packet::Ping { probe: true });
         assert_eq!(text("3").unwrap(), Packet::Pong { probe: false });
         assert_eq!(text("3probe").unwrap(), Packet::Pong { probe: true });
-        assert_eq!(
-            text("4héllo").unwrap(),
-            Packet::Message(Message::Text("héllo".into()))
-        );
-        assert_eq!(
-            text("4").unwrap(),
-            Packet::Message(Message::Text("".into()))
-        );
+        assert_eq!(text("4héllo").unwrap(), Packet::Message(Message::Text("héllo".into())));
+        assert_eq!(text("4").unwrap(), Packet::Message(Message::Text("".into())));
         assert_eq!(text("5").unwrap(), Packet::Upgrade);
         assert_eq!(text("6").unwrap(), Packet::Noop);
     }
@@ -151,17 +137,7 @@ mod tests {
 
     #[test]
     fn encodes_round_trip() {
-        for s in [
-            "1",
-            "2",
-            "2probe",
-            "3",
-            "3probe",
-            "4hello",
-            "5",
-            "6",
-            "0{\"a\":1}",
-        ] {
+        for s in ["1", "2", "2probe", "3", "3probe", "4hello", "5", "6", "0{\"a\":1}"] {
             assert_eq!(text(s).unwrap().encode().as_text(), Some(s));
         }
         let bin = Packet::decode_binary(Bytes::from_static(&[1, 2, 3]));

@@ -31,17 +31,12 @@ pub fn decode(body: Bytes) -> Result<Vec<Packet>, DecodeError> {
     let mut packets = Vec::new();
     let mut start = 0;
     loop {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == SEPARATOR)
-            .map_or(bytes.len(), |i| start + i);
+        let end = bytes[start..].iter().position(|&b| b == SEPARATOR).map_or(bytes.len(), |i| start + i);
         let segment = &bytes[start..end];
         match segment.first() {
             None => return Err(DecodeError::Empty),
             Some(b'b') => {
-                let raw = STANDARD
-                    .decode(&segment[1..])
-                    .map_err(|_| DecodeError::InvalidBase64)?;
+                let raw = STANDARD.decode(&segment[1..]).map_err(|_| DecodeError::InvalidBase64)?;
                 packets.push(Packet::Message(Message::Binary(Bytes::from(raw))));
             }
             Some(_) => {
@@ -113,10 +108,7 @@ mod tests {
     #[test]
     fn text_and_binary() {
         let p = dec(b"4hello\x1ebAQIDBA==\x1e3").unwrap();
-        assert_eq!(
-            p[1],
-            Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3, 4])))
-        );
+        assert_eq!(p[1], Packet::Message(Message::Binary(Bytes::from_static(&[1, 2, 3, 4]))));
         assert_eq!(p[2], Packet::Pong { probe: false });
     }
 
@@ -133,19 +125,12 @@ mod tests {
     #[test]
     fn invalid_utf8_is_decoded_lossily() {
         let p = dec(b"4\xff\xfe").unwrap();
-        assert_eq!(
-            p,
-            vec![Packet::Message(Message::Text("\u{fffd}\u{fffd}".into()))]
-        );
+        assert_eq!(p, vec![Packet::Message(Message::Text("\u{fffd}\u{fffd}".into()))]);
     }
 
     #[test]
     fn encode_round_trips() {
-        let frames = [
-            Frame::text("a"),
-            Frame::binary(vec![0u8, 255]),
-            Frame::text(""),
-        ];
+        let frames = [Frame::text("a"), Frame::binary(vec![0u8, 255]), Frame::text("")];
         let body = encode(&frames);
         let back: Vec<Frame> = decode(body).unwrap().iter().map(Packet::encode).collect();
         assert_eq!(back, frames);

@@ -107,11 +107,7 @@ impl Session {
     /// A packet from the client on the session's transport.
     ///
     /// Returns the message to deliver, nothing, or the reason to close the session.
-    pub fn handle_packet(
-        &mut self,
-        packet: Packet,
-        now: Instant,
-    ) -> Result<Option<Message>, CloseReason> {
+    pub fn handle_packet(&mut self, packet: Packet, now: Instant) -> Result<Option<Message>, CloseReason> {
         match packet {
             Packet::Message(m) => Ok(Some(m)),
             Packet::Pong { .. } => {
@@ -170,10 +166,7 @@ impl Session {
 
     /// When the transport must call [`Session::handle_timeout`] next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.next_ping, self.pong_deadline, self.upgrade_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        [self.next_ping, self.pong_deadline, self.upgrade_deadline].into_iter().flatten().min()
     }
 
     /// Time passed: returns what is due, one thing at a time (call again until `None`).
@@ -202,11 +195,7 @@ mod tests {
     const MS: Duration = Duration::from_millis(1);
 
     fn timers() -> Timers {
-        Timers {
-            ping_interval: 300 * MS,
-            ping_timeout: 200 * MS,
-            upgrade_timeout: 1000 * MS,
-        }
+        Timers { ping_interval: 300 * MS, ping_timeout: 200 * MS, upgrade_timeout: 1000 * MS }
     }
 
     #[test]
@@ -217,10 +206,7 @@ mod tests {
         assert_eq!(s.handle_timeout(t0 + 300 * MS), Some(Timeout::SendPing));
         assert_eq!(s.poll_timeout(), Some(t0 + 500 * MS));
         assert_eq!(s.handle_timeout(t0 + 499 * MS), None);
-        assert_eq!(
-            s.handle_timeout(t0 + 500 * MS),
-            Some(Timeout::Close(CloseReason::PingTimeout))
-        );
+        assert_eq!(s.handle_timeout(t0 + 500 * MS), Some(Timeout::Close(CloseReason::PingTimeout)));
     }
 
     #[test]
@@ -228,10 +214,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Session::new(TransportKind::WebSocket, timers(), t0);
         assert_eq!(s.handle_timeout(t0 + 300 * MS), Some(Timeout::SendPing));
-        assert_eq!(
-            s.handle_packet(Packet::Pong { probe: false }, t0 + 350 * MS),
-            Ok(None)
-        );
+        assert_eq!(s.handle_packet(Packet::Pong { probe: false }, t0 + 350 * MS), Ok(None));
         assert_eq!(s.poll_timeout(), Some(t0 + 650 * MS));
         assert_eq!(s.handle_timeout(t0 + 600 * MS), None);
         assert_eq!(s.handle_timeout(t0 + 650 * MS), Some(Timeout::SendPing));
@@ -242,10 +225,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Session::new(TransportKind::WebSocket, timers(), t0);
         for i in 0..100 {
-            assert_eq!(
-                s.handle_packet(Packet::Pong { probe: false }, t0 + i * MS),
-                Ok(None)
-            );
+            assert_eq!(s.handle_packet(Packet::Pong { probe: false }, t0 + i * MS), Ok(None));
         }
         assert_eq!(s.poll_timeout(), Some(t0 + 300 * MS));
     }
@@ -254,20 +234,11 @@ mod tests {
     fn client_ping_and_close() {
         let t0 = Instant::now();
         let mut s = Session::new(TransportKind::WebSocket, timers(), t0);
-        assert_eq!(
-            s.handle_packet(Packet::Ping { probe: false }, t0),
-            Err(CloseReason::TransportError)
-        );
-        assert_eq!(
-            s.handle_packet(Packet::Close, t0),
-            Err(CloseReason::TransportClose)
-        );
+        assert_eq!(s.handle_packet(Packet::Ping { probe: false }, t0), Err(CloseReason::TransportError));
+        assert_eq!(s.handle_packet(Packet::Close, t0), Err(CloseReason::TransportClose));
         assert_eq!(s.handle_packet(Packet::Noop, t0), Ok(None));
         let msg = Message::Text("x".into());
-        assert_eq!(
-            s.handle_packet(Packet::Message(msg.clone()), t0),
-            Ok(Some(msg))
-        );
+        assert_eq!(s.handle_packet(Packet::Message(msg.clone()), t0), Ok(Some(msg)));
     }
 
     #[test]
@@ -276,19 +247,10 @@ mod tests {
         let mut s = Session::new(TransportKind::Polling, timers(), t0);
         assert!(s.begin_upgrade(true, t0));
         assert!(!s.begin_upgrade(true, t0), "one upgrade at a time");
-        assert_eq!(
-            s.handle_upgrade_packet(&Packet::Ping { probe: true }),
-            UpgradeStep::SendProbePong
-        );
-        assert_eq!(
-            s.handle_upgrade_packet(&Packet::Upgrade),
-            UpgradeStep::Complete
-        );
+        assert_eq!(s.handle_upgrade_packet(&Packet::Ping { probe: true }), UpgradeStep::SendProbePong);
+        assert_eq!(s.handle_upgrade_packet(&Packet::Upgrade), UpgradeStep::Complete);
         assert_eq!(s.transport(), TransportKind::WebSocket);
-        assert!(
-            !s.begin_upgrade(true, t0),
-            "a WebSocket session never upgrades again"
-        );
+        assert!(!s.begin_upgrade(true, t0), "a WebSocket session never upgrades again");
     }
 
     #[test]
@@ -296,10 +258,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Session::new(TransportKind::Polling, timers(), t0);
         assert!(s.begin_upgrade(true, t0));
-        assert_eq!(
-            s.handle_upgrade_packet(&Packet::Upgrade),
-            UpgradeStep::Abort
-        );
+        assert_eq!(s.handle_upgrade_packet(&Packet::Upgrade), UpgradeStep::Abort);
         assert_eq!(s.transport(), TransportKind::Polling);
         assert!(s.begin_upgrade(true, t0));
         let junk = Packet::Message(Message::Text("hello".into()));
@@ -313,14 +272,8 @@ mod tests {
         let mut s = Session::new(TransportKind::Polling, timers(), t0);
         assert!(s.begin_upgrade(true, t0 + 100 * MS));
         assert_eq!(s.handle_timeout(t0 + 300 * MS), Some(Timeout::SendPing));
-        assert_eq!(
-            s.handle_packet(Packet::Pong { probe: false }, t0 + 301 * MS),
-            Ok(None)
-        );
-        assert_eq!(
-            s.handle_timeout(t0 + 1100 * MS),
-            Some(Timeout::AbortUpgrade)
-        );
+        assert_eq!(s.handle_packet(Packet::Pong { probe: false }, t0 + 301 * MS), Ok(None));
+        assert_eq!(s.handle_timeout(t0 + 1100 * MS), Some(Timeout::AbortUpgrade));
         assert_eq!(s.upgrade(), Upgrade::None);
     }
 

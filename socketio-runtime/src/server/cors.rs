@@ -28,10 +28,7 @@ impl Cors {
     /// Every origin (`Access-Control-Allow-Origin: *`, or the request's origin when
     /// credentials are allowed).
     pub fn any() -> Cors {
-        Cors {
-            origins: Origins::Any,
-            credentials: false,
-        }
+        Cors { origins: Origins::Any, credentials: false }
     }
 
     /// Only these origins (scheme, host and port, e.g. `https://example.com`).
@@ -40,10 +37,7 @@ impl Cors {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Cors {
-            origins: Origins::List(origins.into_iter().map(Into::into).collect()),
-            credentials: false,
-        }
+        Cors { origins: Origins::List(origins.into_iter().map(Into::into).collect()), credentials: false }
     }
 
     /// Whether cookies and credentials may be sent (`Access-Control-Allow-Credentials`).
@@ -66,9 +60,7 @@ impl Cors {
         let allow = match (&self.origins, origin) {
             (Origins::Any, Some(o)) if self.credentials => Some(o.clone()),
             (Origins::Any, _) => Some(HeaderValue::from_static("*")),
-            (Origins::List(_), Some(o)) if o.to_str().is_ok_and(|s| self.allows(s)) => {
-                Some(o.clone())
-            }
+            (Origins::List(_), Some(o)) if o.to_str().is_ok_and(|s| self.allows(s)) => Some(o.clone()),
             (Origins::List(_), _) => None,
         };
         if let Some(allow) = allow {
@@ -77,10 +69,8 @@ impl Cors {
                 response.append(http::header::VARY, HeaderValue::from_static("Origin"));
             }
             if self.credentials {
-                response.insert(
-                    http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                    HeaderValue::from_static("true"),
-                );
+                response
+                    .insert(http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
             }
         }
     }
@@ -97,10 +87,7 @@ impl Cors {
         );
         if let Some(h) = request.get(http::header::ACCESS_CONTROL_REQUEST_HEADERS) {
             headers.insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, h.clone());
-            headers.append(
-                http::header::VARY,
-                HeaderValue::from_static("Access-Control-Request-Headers"),
-            );
+            headers.append(http::header::VARY, HeaderValue::from_static("Access-Control-Request-Headers"));
         }
         headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         response
@@ -132,13 +119,8 @@ mod tests {
     #[test]
     fn credentials_echo_the_origin() {
         let mut out = HeaderMap::new();
-        Cors::any()
-            .credentials(true)
-            .apply(&origin("http://a.test"), &mut out);
-        assert_eq!(
-            out[http::header::ACCESS_CONTROL_ALLOW_ORIGIN],
-            "http://a.test"
-        );
+        Cors::any().credentials(true).apply(&origin("http://a.test"), &mut out);
+        assert_eq!(out[http::header::ACCESS_CONTROL_ALLOW_ORIGIN], "http://a.test");
         assert_eq!(out[http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
     }
 
@@ -149,24 +131,15 @@ mod tests {
         cors.apply(&origin("http://b.test"), &mut out);
         assert!(out.get(http::header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
         cors.apply(&origin("http://a.test"), &mut out);
-        assert_eq!(
-            out[http::header::ACCESS_CONTROL_ALLOW_ORIGIN],
-            "http://a.test"
-        );
+        assert_eq!(out[http::header::ACCESS_CONTROL_ALLOW_ORIGIN], "http://a.test");
     }
 
     #[test]
     fn preflight_answers_no_content() {
         let mut req = origin("http://a.test");
-        req.insert(
-            http::header::ACCESS_CONTROL_REQUEST_HEADERS,
-            "content-type".parse().unwrap(),
-        );
+        req.insert(http::header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type".parse().unwrap());
         let r: Response<String> = Cors::any().preflight(&req);
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
-        assert_eq!(
-            r.headers()[http::header::ACCESS_CONTROL_ALLOW_HEADERS],
-            "content-type"
-        );
+        assert_eq!(r.headers()[http::header::ACCESS_CONTROL_ALLOW_HEADERS], "content-type");
     }
 }

@@ -16,8 +16,8 @@ use super::cors::{self, Cors};
 use crate::engine::handshake::{self, Route};
 use crate::engine::packet::Packet;
 use crate::engine::{
-    CloseReason, Control, EngineConfig, EngineError, EngineHandler, EngineSocket, Frame,
-    RequestInfo, Sid, TransportKind,
+    CloseReason, Control, EngineConfig, EngineError, EngineHandler, EngineSocket, Frame, RequestInfo, Sid,
+    TransportKind,
 };
 use crate::transport::connection::Connection;
 use crate::transport::registry::Registry;
@@ -64,9 +64,7 @@ struct Inner<H: EngineHandler> {
 
 impl<H: EngineHandler> Clone for Engine<H> {
     fn clone(&self) -> Self {
-        Engine {
-            inner: self.inner.clone(),
-        }
+        Engine { inner: self.inner.clone() }
     }
 }
 
@@ -121,10 +119,7 @@ impl<H: EngineHandler> Engine<H> {
     /// Closes every session with `server shutting down`.
     pub fn close_all(&self) {
         for socket in self.inner.registry.all() {
-            let _ = socket
-                .shared
-                .control_tx
-                .send(Control::Close(CloseReason::ServerShuttingDown));
+            let _ = socket.shared.control_tx.send(Control::Close(CloseReason::ServerShuttingDown));
         }
     }
 
@@ -168,11 +163,7 @@ impl<H: EngineHandler> Engine<H> {
                 }
             }
             Route::Session { sid, transport } => {
-                let socket = self
-                    .inner
-                    .registry
-                    .get(&sid)
-                    .ok_or(EngineError::UnknownSid)?;
+                let socket = self.inner.registry.get(&sid).ok_or(EngineError::UnknownSid)?;
                 match transport {
                     TransportKind::Polling => self.polling_request(socket, req).await,
                     TransportKind::WebSocket => self.upgrade_request(socket, req),
@@ -218,7 +209,7 @@ impl<H: EngineHandler> Engine<H> {
             sid.clone(),
             Self::request_info(req),
             kind,
-            self.inner.config.max_queued_frames,
+            self.inner.config.max_buffered_bytes,
         );
         self.inner.registry.insert(socket.clone());
         let span = tracing::debug_span!("engine", sid = %sid, transport = kind.as_str());
@@ -274,7 +265,7 @@ impl<H: EngineHandler> Engine<H> {
             sid.clone(),
             info,
             TransportKind::WebSocket,
-            self.inner.config.max_queued_frames,
+            self.inner.config.max_buffered_bytes,
         );
         self.inner.registry.insert(socket.clone());
         let open = Packet::Open(self.handshake_json(&sid, TransportKind::WebSocket)).encode();
@@ -304,21 +295,16 @@ impl<H: EngineHandler> Engine<H> {
                 let (tx, rx) = oneshot::channel();
                 send_control(&socket, Control::Poll(tx))?;
                 let payload = rx.await.map_err(|_| EngineError::UnknownSid)??;
-                let mut response =
-                    text_response(StatusCode::OK, "text/plain; charset=UTF-8", payload);
-                response.headers_mut().insert(
-                    http::header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-store"),
-                );
+                let mut response = text_response(StatusCode::OK, "text/plain; charset=UTF-8", payload);
+                response
+                    .headers_mut()
+                    .insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 Ok(response)
             }
             Method::POST => {
                 if socket.shared.post_in_flight.swap(true, Ordering::AcqRel) {
                     debug!("overlapping POST: closing the session");
-                    let _ = socket
-                        .shared
-                        .control_tx
-                        .send(Control::Close(CloseReason::TransportError));
+                    let _ = socket.shared.control_tx.send(Control::Close(CloseReason::TransportError));
                     return Err(EngineError::TransportError("overlapping POST"));
                 }
                 let result = self.read_post(&socket, req).await;
@@ -340,23 +326,15 @@ impl<H: EngineHandler> Engine<H> {
             .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
         if binary {
             // EIO 4 never sends binary bodies (CVE-2026-59725: answer, then close).
-            let _ = socket
-                .shared
-                .control_tx
-                .send(Control::Close(CloseReason::TransportError));
+            let _ = socket.shared.control_tx.send(Control::Close(CloseReason::TransportError));
             return Err(EngineError::TransportError("binary body"));
         }
         let limit = self.inner.config.max_payload;
         let body = match Limited::new(req.into_body(), limit).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) => {
-                let too_large = e
-                    .downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some();
-                let _ = socket
-                    .shared
-                    .control_tx
-                    .send(Control::Close(CloseReason::TransportError));
+                let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+                let _ = socket.shared.control_tx.send(Control::Close(CloseReason::TransportError));
                 return Err(if too_large {
                     debug!(limit, "POST body above maxPayload: closing the session");
                     EngineError::PayloadTooLarge
@@ -368,11 +346,7 @@ impl<H: EngineHandler> Engine<H> {
         let (tx, rx) = oneshot::channel();
         send_control(socket, Control::Post(body, tx))?;
         rx.await.map_err(|_| EngineError::UnknownSid)??;
-        Ok(text_response(
-            StatusCode::OK,
-            "text/html",
-            Bytes::from_static(b"ok"),
-        ))
+        Ok(text_response(StatusCode::OK, "text/html", Bytes::from_static(b"ok")))
     }
 
     fn upgrade_request(
@@ -392,11 +366,8 @@ impl<H: EngineHandler> Engine<H> {
             match hyper::upgrade::on(req).await {
                 Ok(upgraded) => {
                     let ws = websocket::from_upgraded(upgraded, &config).await;
-                    if let Err(Control::Upgrade(mut ws)) = socket
-                        .shared
-                        .control_tx
-                        .send(Control::Upgrade(Box::new(ws)))
-                        .map_err(|e| e.0)
+                    if let Err(Control::Upgrade(mut ws)) =
+                        socket.shared.control_tx.send(Control::Upgrade(Box::new(ws))).map_err(|e| e.0)
                     {
                         let _ = ws.close(None).await;
                     }
@@ -409,36 +380,24 @@ impl<H: EngineHandler> Engine<H> {
 }
 
 fn req_parts_clone(req: &Request<Incoming>) -> http::request::Parts {
-    let mut builder = Request::builder()
-        .method(req.method().clone())
-        .uri(req.uri().clone());
+    let mut builder = Request::builder().method(req.method().clone()).uri(req.uri().clone());
     if let Some(headers) = builder.headers_mut() {
         *headers = req.headers().clone();
     }
     if let Some(addr) = req.extensions().get::<RemoteAddr>() {
         builder = builder.extension(*addr);
     }
-    builder
-        .body(())
-        .map(|r| r.into_parts().0)
-        .unwrap_or_else(|_| Request::new(()).into_parts().0)
+    builder.body(()).map(|r| r.into_parts().0).unwrap_or_else(|_| Request::new(()).into_parts().0)
 }
 
 fn send_control(socket: &EngineSocket, control: Control) -> Result<(), EngineError> {
-    socket
-        .shared
-        .control_tx
-        .send(control)
-        .map_err(|_| EngineError::UnknownSid)
+    socket.shared.control_tx.send(control).map_err(|_| EngineError::UnknownSid)
 }
 
 fn text_response(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -448,13 +407,9 @@ fn text_response(status: StatusCode, content_type: &'static str, body: Bytes) ->
 pub(crate) fn error_response(error: &EngineError, upgrade: bool) -> Response<Body> {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     if upgrade {
-        let mut r = text_response(
-            StatusCode::BAD_REQUEST,
-            "text/html",
-            Bytes::from(error.message().to_owned()),
-        );
-        r.headers_mut()
-            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        let mut r =
+            text_response(StatusCode::BAD_REQUEST, "text/html", Bytes::from(error.message().to_owned()));
+        r.headers_mut().insert(http::header::CONNECTION, HeaderValue::from_static("close"));
         return r;
     }
     match error.json_body() {

@@ -109,8 +109,7 @@ impl Server {
     pub async fn handle(&self, req: Request<Incoming>) -> Response<Body> {
         let path = req.uri().path();
         let mount = self.mounts.iter().find(|(p, _)| {
-            path.strip_prefix(p.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            path.strip_prefix(p.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
         match (mount, &self.fallback) {
             (Some((_, endpoint)), _) => endpoint.call(req).await,

@@ -20,9 +20,9 @@ use tracing::{debug, trace};
 use super::registry::Registry;
 use super::websocket::{to_ws, WsStream};
 use crate::engine::packet::Packet;
-use crate::engine::session::{Session, Timeout, Timers, UpgradeStep};
+use crate::engine::session::{Session, Timeout, Timers, Upgrade, UpgradeStep};
 use crate::engine::{
-    payload, CloseReason, Control, EngineConfig, EngineError, EngineHandler, EngineSocket, Frame,
+    payload, CloseReason, Control, EngineConfig, EngineError, EngineHandler, EngineSocket, Frame, Outbox,
     Outgoing, TransportKind,
 };
 
@@ -63,7 +63,7 @@ pub(crate) struct Connection<H: EngineHandler> {
     config: Arc<EngineConfig>,
     registry: Registry,
     session: Session,
-    data_rx: mpsc::Receiver<Outgoing>,
+    data_rx: Outbox,
     control_rx: mpsc::UnboundedReceiver<Control>,
     transport: Transport,
     probe: Option<Box<WsStream>>,
@@ -86,15 +86,11 @@ impl<H: EngineHandler> Connection<H> {
         handler: Arc<H>,
         config: Arc<EngineConfig>,
         registry: Registry,
-        data_rx: mpsc::Receiver<Outgoing>,
+        data_rx: Outbox,
         control_rx: mpsc::UnboundedReceiver<Control>,
         ws: Option<WsStream>,
     ) -> Self {
-        let kind = if ws.is_some() {
-            TransportKind::WebSocket
-        } else {
-            TransportKind::Polling
-        };
+        let kind = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
         let session = Session::new(kind, timers(&config), Instant::now());
         Connection {
             socket,
@@ -135,7 +131,7 @@ impl<H: EngineHandler> Connection<H> {
         self.handler.close(state, reason);
         match end {
             End::Now(reason) => self.close_now(reason).await,
-            End::Graceful(_) => self.close_gracefully().await,
+            End::Graceful(reason) => self.close_gracefully(reason).await,
         }
         self.registry.remove(self.socket.sid());
     }
@@ -146,7 +142,7 @@ impl<H: EngineHandler> Connection<H> {
         // On polling, application frames stay in the bounded queue until a GET can take
         // them: that queue is the session's only buffer, so a client that stops polling
         // fills it and is closed.
-        let take_data = !polling || (self.pending_poll.is_some() && self.probe.is_none());
+        let take_data = !polling || (self.pending_poll.is_some() && !self.probed());
         let ws = match &mut self.transport {
             Transport::WebSocket(ws) => Some(ws),
             Transport::Polling => None,
@@ -180,16 +176,14 @@ impl<H: EngineHandler> Connection<H> {
 
     async fn on_control(&mut self, control: Control, state: &mut H::Session) -> Result<(), End> {
         match control {
-            Control::Close(
-                reason @ (CloseReason::ForcedClose | CloseReason::ServerShuttingDown),
-            ) => Err(End::Graceful(reason)),
+            Control::Close(reason @ (CloseReason::ForcedClose | CloseReason::ServerShuttingDown)) => {
+                Err(End::Graceful(reason))
+            }
             Control::Close(reason) => Err(End::Now(reason)),
             Control::Poll(reply) => self.on_poll(reply),
             Control::Post(body, reply) => self.on_post(body, reply, state),
             Control::Upgrade(mut ws) => {
-                if self
-                    .session
-                    .begin_upgrade(self.config.allow_upgrades, Instant::now())
+                if self.session.begin_upgrade(self.config.allow_upgrades, Instant::now())
                     && self.probe.is_none()
                 {
                     debug!("upgrade: probe WebSocket open");
@@ -214,8 +208,7 @@ impl<H: EngineHandler> Connection<H> {
             let _ = reply.send(Err(EngineError::TransportError("overlapping GET")));
             return Err(End::Now(CloseReason::TransportError));
         }
-        if self.probe.is_some() && self.session.upgrade() == crate::engine::session::Upgrade::Probed
-        {
+        if self.probed() {
             // The client is switching to the probe: release its last poll at once.
             self.buffer.push(Packet::Noop.encode());
         }
@@ -269,16 +262,12 @@ impl<H: EngineHandler> Connection<H> {
                 let mut n = 0;
                 let mut next = Some(first);
                 while let Some(out) = next.take() {
-                    n += feed(ws, out)
-                        .await
-                        .map_err(|_| End::Now(CloseReason::TransportError))?;
+                    n += feed(ws, out).await.map_err(|_| End::Now(CloseReason::TransportError))?;
                     if n < WRITE_BATCH {
-                        next = self.data_rx.try_recv().ok();
+                        next = self.data_rx.try_recv();
                     }
                 }
-                ws.flush()
-                    .await
-                    .map_err(|_| End::Now(CloseReason::TransportError))?;
+                ws.flush().await.map_err(|_| End::Now(CloseReason::TransportError))?;
                 Ok(())
             }
             Transport::Polling => {
@@ -307,12 +296,8 @@ impl<H: EngineHandler> Connection<H> {
                         _ => None,
                     };
                     if let Some(code) = code {
-                        let frame = CloseFrame {
-                            code,
-                            reason: "".into(),
-                        };
-                        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame)))
-                            .await;
+                        let frame = CloseFrame { code, reason: "".into() };
+                        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
                     }
                 }
                 return Err(End::Now(CloseReason::TransportError));
@@ -360,11 +345,7 @@ impl<H: EngineHandler> Connection<H> {
         match step {
             UpgradeStep::SendProbePong => {
                 if let Some(probe) = &mut self.probe {
-                    if probe
-                        .send(to_ws(Packet::Pong { probe: true }.encode()))
-                        .await
-                        .is_err()
-                    {
+                    if probe.send(to_ws(Packet::Pong { probe: true }.encode())).await.is_err() {
                         self.session.abort_upgrade();
                         self.probe = None;
                         return Ok(());
@@ -385,13 +366,9 @@ impl<H: EngineHandler> Connection<H> {
                 };
                 let buffered = std::mem::take(&mut self.buffer);
                 for frame in buffered {
-                    ws.feed(to_ws(frame))
-                        .await
-                        .map_err(|_| End::Now(CloseReason::TransportError))?;
+                    ws.feed(to_ws(frame)).await.map_err(|_| End::Now(CloseReason::TransportError))?;
                 }
-                ws.flush()
-                    .await
-                    .map_err(|_| End::Now(CloseReason::TransportError))?;
+                ws.flush().await.map_err(|_| End::Now(CloseReason::TransportError))?;
                 self.transport = Transport::WebSocket(*ws);
                 self.socket.set_transport(TransportKind::WebSocket);
                 tracing::Span::current().record("transport", "websocket");
@@ -414,9 +391,7 @@ impl<H: EngineHandler> Connection<H> {
                     let ping = Packet::Ping { probe: false }.encode();
                     match &mut self.transport {
                         Transport::WebSocket(ws) => {
-                            ws.send(to_ws(ping))
-                                .await
-                                .map_err(|_| End::Now(CloseReason::TransportError))?;
+                            ws.send(to_ws(ping)).await.map_err(|_| End::Now(CloseReason::TransportError))?;
                         }
                         Transport::Polling => {
                             self.buffer.push(ping);
@@ -428,8 +403,7 @@ impl<H: EngineHandler> Connection<H> {
                 Timeout::AbortUpgrade => {
                     debug!("upgrade timed out");
                     if let Some(mut probe) = self.probe.take() {
-                        let _ =
-                            tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                        let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
                     }
                 }
             }
@@ -439,12 +413,18 @@ impl<H: EngineHandler> Connection<H> {
 
     /// Moves queued application frames into the poll buffer (only while a GET waits).
     fn drain_into_buffer(&mut self) {
-        if self.probe.is_some() {
+        if self.probed() {
             return;
         }
-        while let Ok(out) = self.data_rx.try_recv() {
+        while let Some(out) = self.data_rx.try_recv() {
             push_outgoing(&mut self.buffer, out);
         }
+    }
+
+    /// Whether the client answered the probe: from then on it reads the WebSocket only,
+    /// and application frames wait there.
+    fn probed(&self) -> bool {
+        self.probe.is_some() && self.session.upgrade() == Upgrade::Probed
     }
 
     /// Answers the pending GET if there is something to send.
@@ -477,7 +457,7 @@ impl<H: EngineHandler> Connection<H> {
     }
 
     /// Delivers what the application queued, then the close.
-    async fn close_gracefully(&mut self) {
+    async fn close_gracefully(&mut self, reason: CloseReason) {
         if let Some(mut probe) = self.probe.take() {
             let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
         }
@@ -485,7 +465,7 @@ impl<H: EngineHandler> Connection<H> {
         match &mut self.transport {
             Transport::WebSocket(ws) => {
                 let write = async {
-                    while let Ok(out) = self.data_rx.try_recv() {
+                    while let Some(out) = self.data_rx.try_recv() {
                         feed(ws, out).await?;
                     }
                     ws.close(None).await
@@ -493,12 +473,14 @@ impl<H: EngineHandler> Connection<H> {
                 let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
             }
             Transport::Polling => {
-                while let Ok(out) = self.data_rx.try_recv() {
+                while let Some(out) = self.data_rx.try_recv() {
                     push_outgoing(&mut self.buffer, out);
                 }
                 self.buffer.push(Packet::Close.encode());
                 let poll = match self.pending_poll.take() {
                     Some(poll) => Some(poll),
+                    // A server that shuts down accepts no more polls: nothing to wait for.
+                    None if reason == CloseReason::ServerShuttingDown => None,
                     None => self.wait_for_poll().await,
                 };
                 if let Some(poll) = poll {
@@ -513,9 +495,7 @@ impl<H: EngineHandler> Connection<H> {
     async fn wait_for_poll(&mut self) -> Option<PollReply> {
         let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
         loop {
-            let control = tokio::time::timeout_at(deadline, self.control_rx.recv())
-                .await
-                .ok()??;
+            let control = tokio::time::timeout_at(deadline, self.control_rx.recv()).await.ok()??;
             match control {
                 Control::Poll(reply) => return Some(reply),
                 Control::Post(_, reply) => {

@@ -28,10 +28,7 @@ impl Registry {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     pub(crate) fn all(&self) -> Vec<EngineSocket> {

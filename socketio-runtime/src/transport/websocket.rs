@@ -19,9 +19,7 @@ pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
 /// the key or speaks another WebSocket version.
 pub(crate) fn accept_response(headers: &HeaderMap) -> Option<Response<Full<Bytes>>> {
     let key = headers.get(http::header::SEC_WEBSOCKET_KEY)?;
-    let version_ok = headers
-        .get(http::header::SEC_WEBSOCKET_VERSION)
-        .is_some_and(|v| v.as_bytes() == b"13");
+    let version_ok = headers.get(http::header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v.as_bytes() == b"13");
     if !version_ok {
         return None;
     }
@@ -29,10 +27,7 @@ pub(crate) fn accept_response(headers: &HeaderMap) -> Option<Response<Full<Bytes
         .status(StatusCode::SWITCHING_PROTOCOLS)
         .header(http::header::CONNECTION, "Upgrade")
         .header(http::header::UPGRADE, "websocket")
-        .header(
-            http::header::SEC_WEBSOCKET_ACCEPT,
-            derive_accept_key(key.as_bytes()),
-        )
+        .header(http::header::SEC_WEBSOCKET_ACCEPT, derive_accept_key(key.as_bytes()))
         .body(Full::new(Bytes::new()))
         .ok()
 }
@@ -49,12 +44,7 @@ pub(crate) fn ws_config(config: &EngineConfig) -> WebSocketConfig {
 
 /// Wraps an upgraded connection.
 pub(crate) async fn from_upgraded(upgraded: Upgraded, config: &EngineConfig) -> WsStream {
-    WebSocketStream::from_raw_socket(
-        TokioIo::new(upgraded),
-        Role::Server,
-        Some(ws_config(config)),
-    )
-    .await
+    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config(config))).await
 }
 
 /// The WebSocket message carrying a frame.
