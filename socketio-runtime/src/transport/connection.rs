@@ -70,6 +70,9 @@ pub(crate) struct Connection<H: EngineHandler> {
     /// Engine packets (pings, noops) waiting for a poll.
     buffer: Vec<Frame>,
     pending_poll: Option<PollReply>,
+    /// The session's next deadline, armed once and moved only when it changes.
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+    timer_at: Option<Instant>,
 }
 
 pub(crate) fn timers(config: &EngineConfig) -> Timers {
@@ -104,6 +107,8 @@ impl<H: EngineHandler> Connection<H> {
             probe: None,
             buffer: Vec::new(),
             pending_poll: None,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            timer_at: None,
         }
     }
 
@@ -138,6 +143,13 @@ impl<H: EngineHandler> Connection<H> {
 
     async fn next_event(&mut self) -> Event {
         let deadline = self.session.poll_timeout();
+        if deadline != self.timer_at {
+            self.timer_at = deadline;
+            if let Some(at) = deadline {
+                self.timer.as_mut().reset(at.into());
+            }
+        }
+        let timer_armed = deadline.is_some();
         let polling = matches!(self.transport, Transport::Polling);
         // On polling, application frames stay in the bounded queue until a GET can take
         // them: that queue is the session's only buffer, so a client that stops polling
@@ -153,7 +165,7 @@ impl<H: EngineHandler> Connection<H> {
             m = next_frame(ws) => Event::Ws(m),
             m = next_frame(self.probe.as_deref_mut()) => Event::Probe(m),
             d = self.data_rx.recv(), if take_data => Event::Data(d),
-            () = sleep_until(deadline) => Event::Timer,
+            () = self.timer.as_mut(), if timer_armed => Event::Timer,
             () = poll_gone(self.pending_poll.as_mut()) => Event::PollGone,
         }
     }
@@ -165,7 +177,11 @@ impl<H: EngineHandler> Connection<H> {
             Event::Data(Some(out)) => self.on_data(out).await,
             Event::Ws(m) => self.on_ws(m, state).await,
             Event::Probe(m) => self.on_probe(m).await,
-            Event::Timer => self.on_timer().await,
+            Event::Timer => {
+                // Re-arm on the next turn even if the deadline did not move.
+                self.timer_at = None;
+                self.on_timer().await
+            }
             Event::PollGone => {
                 debug!("pending poll closed by the client");
                 self.pending_poll = None;
@@ -541,12 +557,6 @@ async fn next_frame(ws: Option<&mut WsStream>) -> Option<Result<WsMessage, WsErr
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d.into()).await,
-        None => std::future::pending().await,
-    }
-}
 
 async fn poll_gone(poll: Option<&mut PollReply>) {
     match poll {
