@@ -23,10 +23,7 @@ struct Rooms {
 impl MemoryAdapter {
     /// The adapter of a namespace.
     pub fn new(ns: LocalNamespace) -> MemoryAdapter {
-        MemoryAdapter {
-            ns,
-            rooms: RwLock::default(),
-        }
+        MemoryAdapter { ns, rooms: RwLock::default() }
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Rooms> {
@@ -39,11 +36,7 @@ impl MemoryAdapter {
 
     /// The members of a room.
     pub fn room_members(&self, room: &str) -> Vec<Sid> {
-        self.read()
-            .members
-            .get(room)
-            .map(|m| m.iter().cloned().collect())
-            .unwrap_or_default()
+        self.read().members.get(room).map(|m| m.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// Every non-empty room.
@@ -56,14 +49,8 @@ impl Adapter for MemoryAdapter {
     fn add_all(&self, sid: &Sid, rooms: &[Room]) {
         let mut r = self.write();
         for room in rooms {
-            r.members
-                .entry(room.clone())
-                .or_default()
-                .insert(sid.clone());
-            r.of_socket
-                .entry(sid.clone())
-                .or_default()
-                .insert(room.clone());
+            r.members.entry(room.clone()).or_default().insert(sid.clone());
+            r.of_socket.entry(sid.clone()).or_default().insert(room.clone());
         }
     }
 
@@ -99,11 +86,7 @@ impl Adapter for MemoryAdapter {
     }
 
     fn socket_rooms(&self, sid: &Sid) -> Vec<Room> {
-        self.read()
-            .of_socket
-            .get(sid)
-            .map(|r| r.iter().cloned().collect())
-            .unwrap_or_default()
+        self.read().of_socket.get(sid).map(|r| r.iter().cloned().collect()).unwrap_or_default()
     }
 
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
@@ -122,12 +105,7 @@ impl Adapter for MemoryAdapter {
         };
         let excluded: HashSet<Sid> = {
             let r = self.read();
-            opts.except
-                .iter()
-                .filter_map(|room| r.members.get(room))
-                .flatten()
-                .cloned()
-                .collect()
+            opts.except.iter().filter_map(|room| r.members.get(room)).flatten().cloned().collect()
         };
         candidates
             .into_iter()
@@ -139,8 +117,6 @@ impl Adapter for MemoryAdapter {
 
 impl std::fmt::Debug for MemoryAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryAdapter")
-            .field("rooms", &self.read().members.len())
-            .finish()
+        f.debug_struct("MemoryAdapter").field("rooms", &self.read().members.len()).finish()
     }
 }

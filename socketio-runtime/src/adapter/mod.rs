@@ -45,8 +45,7 @@ pub struct BroadcastFlags {
 impl BroadcastOptions {
     /// Whether a socket in `socket_rooms` is reached.
     pub fn matches<'a>(&self, mut socket_rooms: impl Iterator<Item = &'a Room> + Clone) -> bool {
-        let in_target =
-            self.rooms.is_empty() || socket_rooms.clone().any(|r| self.rooms.contains(r));
+        let in_target = self.rooms.is_empty() || socket_rooms.clone().any(|r| self.rooms.contains(r));
         in_target && !socket_rooms.any(|r| self.except.contains(r))
     }
 }
@@ -108,11 +107,7 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// The sockets `opts` reaches, on every server.
     fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<'_, Vec<FetchedSocket>> {
-        let sockets = self
-            .local_sockets(opts)
-            .into_iter()
-            .map(FetchedSocket::local)
-            .collect();
+        let sockets = self.local_sockets(opts).into_iter().map(FetchedSocket::local).collect();
         Box::pin(std::future::ready(sockets))
     }
 
@@ -174,9 +169,7 @@ impl LocalNamespace {
 
 impl std::fmt::Debug for LocalNamespace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("LocalNamespace")
-            .field(&self.namespace().map(|ns| ns.name().to_owned()))
-            .finish()
+        f.debug_tuple("LocalNamespace").field(&self.namespace().map(|ns| ns.name().to_owned())).finish()
     }
 }
 
@@ -187,5 +180,4 @@ impl std::fmt::Debug for LocalNamespace {
 /// use socketio_runtime::adapter::{Adapter, AdapterFactory, MemoryAdapter};
 /// let factory: AdapterFactory = Arc::new(|ns| Arc::new(MemoryAdapter::new(ns)) as Arc<dyn Adapter>);
 /// ```
-pub type AdapterFactory =
-    std::sync::Arc<dyn Fn(LocalNamespace) -> std::sync::Arc<dyn Adapter> + Send + Sync>;
+pub type AdapterFactory = std::sync::Arc<dyn Fn(LocalNamespace) -> std::sync::Arc<dyn Adapter> + Send + Sync>;

@@ -26,9 +26,7 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("engine", &self.shared.engine)
-            .finish()
+        f.debug_struct("Client").field("engine", &self.shared.engine).finish()
     }
 }
 
@@ -109,9 +107,7 @@ impl ClientShared {
         }
         match result {
             Ok(()) => {
-                slots
-                    .nsps
-                    .insert(name.into(), Slot::Connected(socket.clone()));
+                slots.nsps.insert(name.into(), Slot::Connected(socket.clone()));
                 if let Some(timer) = slots.connect_timer.take() {
                     timer.abort();
                 }
@@ -133,21 +129,14 @@ impl ClientShared {
 
 impl Io {
     pub(crate) fn open_client(&self, engine: EngineSocket) -> Client {
-        let shared = Arc::new(ClientShared {
-            engine,
-            slots: Mutex::default(),
-        });
+        let shared = Arc::new(ClientShared { engine, slots: Mutex::default() });
         let weak = Arc::downgrade(&shared);
         let timeout = self.config().connect_timeout;
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let timer = rt.spawn(async move {
                 tokio::time::sleep(timeout).await;
                 if let Some(shared) = weak.upgrade() {
-                    let joined = shared
-                        .lock()
-                        .nsps
-                        .values()
-                        .any(|s| matches!(s, Slot::Connected(_)));
+                    let joined = shared.lock().nsps.values().any(|s| matches!(s, Slot::Connected(_)));
                     if !joined {
                         shared.violation("no namespace joined within connect_timeout");
                     }
@@ -155,10 +144,7 @@ impl Io {
             });
             shared.lock().connect_timer = Some(timer.abort_handle());
         }
-        Client {
-            shared,
-            decoder: Decoder::new(self.config().decoder),
-        }
+        Client { shared, decoder: Decoder::new(self.config().decoder) }
     }
 
     pub(crate) fn client_message(&self, client: &mut Client, message: crate::engine::Message) {
@@ -220,12 +206,7 @@ impl Io {
         let PacketData::Connect(auth) = packet.into_data() else {
             return;
         };
-        let socket = Socket::new(
-            ns,
-            shared.engine.clone(),
-            Auth::new(auth),
-            Arc::downgrade(shared),
-        );
+        let socket = Socket::new(ns, shared.engine.clone(), Auth::new(auth), Arc::downgrade(shared));
         {
             let mut slots = shared.lock();
             if slots.closed {
@@ -235,14 +216,9 @@ impl Io {
                 drop(slots);
                 return shared.violation("second CONNECT to a namespace");
             }
-            slots
-                .nsps
-                .insert(socket.ns().name().into(), Slot::Connecting(socket.clone()));
+            slots.nsps.insert(socket.ns().name().into(), Slot::Connecting(socket.clone()));
         }
-        let mut pending = PendingConnect {
-            shared: shared.clone(),
-            socket: Some(socket),
-        };
+        let mut pending = PendingConnect { shared: shared.clone(), socket: Some(socket) };
         run_handler(async move {
             let Some(socket) = pending.socket.clone() else {
                 return;

@@ -17,13 +17,9 @@ pub(crate) fn run_handler(future: impl Future<Output = ()> + Send + 'static) {
         Ok(Poll::Pending) => match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
                 rt.spawn(async move {
-                    if let Err(panic) =
-                        futures_util::FutureExt::catch_unwind(AssertUnwindSafe(future)).await
+                    if let Err(panic) = futures_util::FutureExt::catch_unwind(AssertUnwindSafe(future)).await
                     {
-                        tracing::error!(
-                            panic = panic_message(&*panic),
-                            "a namespace handler panicked"
-                        );
+                        tracing::error!(panic = panic_message(&*panic), "a namespace handler panicked");
                     }
                 });
             }
@@ -31,10 +27,7 @@ pub(crate) fn run_handler(future: impl Future<Output = ()> + Send + 'static) {
                 tracing::error!("a namespace handler waited outside a tokio runtime: dropped")
             }
         },
-        Err(panic) => tracing::error!(
-            panic = panic_message(&*panic),
-            "a namespace handler panicked"
-        ),
+        Err(panic) => tracing::error!(panic = panic_message(&*panic), "a namespace handler panicked"),
     }
 }
 
@@ -59,11 +52,7 @@ mod tests {
         run_handler(async move {
             m.fetch_add(1, Ordering::SeqCst);
         });
-        assert_eq!(
-            n.load(Ordering::SeqCst),
-            1,
-            "ran before run_handler returned"
-        );
+        assert_eq!(n.load(Ordering::SeqCst), 1, "ran before run_handler returned");
 
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();

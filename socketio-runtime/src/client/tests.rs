@@ -8,7 +8,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::engine::{CloseReason, Control, EngineHandler, EngineSocket, Frame, Message, Outgoing};
+use crate::engine::{
+    CloseReason, Control, EngineHandler, EngineSocket, Frame, Message, Outbox, Outgoing, RequestInfo, Sid,
+    TransportKind,
+};
 use crate::io::Io;
 use crate::namespace::{BoxFuture, ConnectError, NamespaceHandler};
 use crate::protocol::Binary;
@@ -32,23 +35,13 @@ impl Conformance {
 }
 
 impl NamespaceHandler for Conformance {
-    fn connect<'a>(
-        &'a self,
-        socket: &'a Socket,
-        auth: &'a Auth,
-    ) -> BoxFuture<'a, Result<(), ConnectError>> {
+    fn connect<'a>(&'a self, socket: &'a Socket, auth: &'a Auth) -> BoxFuture<'a, Result<(), ConnectError>> {
         Box::pin(async move {
-            if auth
-                .get::<serde_json::Value>()
-                .is_ok_and(|a| a.get("refuse").is_some())
-            {
+            if auth.get::<serde_json::Value>().is_ok_and(|a| a.get("refuse").is_some()) {
                 let _ = socket.emit("never", ());
                 return Err(ConnectError::new("refused").with_data(serde_json::json!({"code": 7})));
             }
-            if auth
-                .get::<serde_json::Value>()
-                .is_ok_and(|a| a.get("slow").is_some())
-            {
+            if auth.get::<serde_json::Value>().is_ok_and(|a| a.get("slow").is_some()) {
                 tokio::task::yield_now().await;
             }
             socket.emit("auth", auth).unwrap();
@@ -59,10 +52,7 @@ impl NamespaceHandler for Conformance {
 
     fn event<'a>(&'a self, socket: &'a Socket, mut event: IncomingEvent) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            self.log
-                .lock()
-                .unwrap()
-                .push(format!("event {}", event.name()));
+            self.log.lock().unwrap().push(format!("event {}", event.name()));
             match event.name() {
                 "message" => socket.emit("message-back", event.args()).unwrap(),
                 "message-with-ack" => {
@@ -80,15 +70,8 @@ impl NamespaceHandler for Conformance {
         })
     }
 
-    fn disconnect<'a>(
-        &'a self,
-        _socket: &'a Socket,
-        reason: DisconnectReason,
-    ) -> BoxFuture<'a, ()> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("disconnect {reason}"));
+    fn disconnect<'a>(&'a self, _socket: &'a Socket, reason: DisconnectReason) -> BoxFuture<'a, ()> {
+        self.log.lock().unwrap().push(format!("disconnect {reason}"));
         Box::pin(std::future::ready(()))
     }
 }
@@ -101,27 +84,31 @@ fn server(h: &Conformance) -> Io {
         .build()
 }
 
+/// A session handle with no transport: the test reads its queue and close requests.
+fn engine(max_queued: usize) -> (EngineSocket, Outbox, mpsc::UnboundedReceiver<Control>) {
+    let request = RequestInfo {
+        headers: http::HeaderMap::new(),
+        uri: http::Uri::from_static("/socket.io/?EIO=4&transport=websocket"),
+        remote_addr: None,
+        time: std::time::SystemTime::now(),
+    };
+    EngineSocket::new(Sid::generate(), request, TransportKind::WebSocket, max_queued)
+}
+
 /// One client: its session as the engine would drive it.
 struct Conn {
     io: Io,
     client: Option<crate::client::Client>,
     engine: EngineSocket,
-    out: mpsc::Receiver<Outgoing>,
+    out: Outbox,
     control: mpsc::UnboundedReceiver<Control>,
 }
 
 impl Conn {
     fn open(io: &Io) -> Conn {
-        let (engine, out, control) =
-            EngineSocket::new_for_test("/socket.io/?EIO=4&transport=websocket", 64);
+        let (engine, out, control) = engine(1 << 20);
         let client = io.open(engine.clone());
-        Conn {
-            io: io.clone(),
-            client: Some(client),
-            engine,
-            out,
-            control,
-        }
+        Conn { io: io.clone(), client: Some(client), engine, out, control }
     }
 
     /// Sends a text message, written `4...` as in the protocol's examples.
@@ -133,8 +120,7 @@ impl Conn {
 
     fn send_binary(&mut self, bytes: &'static [u8]) {
         let client = self.client.as_mut().unwrap();
-        self.io
-            .message(client, Message::Binary(Bytes::from_static(bytes)));
+        self.io.message(client, Message::Binary(Bytes::from_static(bytes)));
     }
 
     /// The engine ends the session.
@@ -147,7 +133,7 @@ impl Conn {
     /// What is queued now, as text (binary frames as `<bin:..>`).
     fn queued(&mut self) -> Vec<String> {
         let mut v = Vec::new();
-        while let Ok(out) = self.out.try_recv() {
+        while let Some(out) = self.out.try_recv() {
             v.extend(frames(out).iter().map(show));
         }
         v
@@ -155,26 +141,16 @@ impl Conn {
 
     /// The next queued entry, waiting for it (handlers that wait run on tasks).
     async fn next(&mut self) -> Outgoing {
-        tokio::time::timeout(Duration::from_secs(5), self.out.recv())
-            .await
-            .expect("a frame")
-            .expect("open")
+        tokio::time::timeout(Duration::from_secs(5), self.out.recv()).await.expect("a frame").expect("open")
     }
 
     async fn next_text(&mut self) -> String {
-        frames(self.next().await)
-            .iter()
-            .map(show)
-            .collect::<Vec<_>>()
-            .join(" + ")
+        frames(self.next().await).iter().map(show).collect::<Vec<_>>().join(" + ")
     }
 
     /// Whether the layer asked the engine to close the session.
     fn closing(&mut self) -> bool {
-        matches!(
-            self.control.try_recv(),
-            Ok(Control::Close(CloseReason::ForcedClose))
-        )
+        matches!(self.control.try_recv(), Ok(Control::Close(CloseReason::ForcedClose)))
     }
 
     /// Connects to "/" and reads the CONNECT reply and the `auth` event.
@@ -200,8 +176,7 @@ fn show(f: &Frame) -> String {
 }
 
 fn sid_of(reply: &str, prefix: &str) -> String {
-    let json: serde_json::Value =
-        serde_json::from_str(reply.strip_prefix(prefix).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(reply.strip_prefix(prefix).unwrap()).unwrap();
     assert_eq!(json.as_object().unwrap().len(), 1, "only a sid: {reply}");
     json["sid"].as_str().unwrap().to_owned()
 }
@@ -216,11 +191,7 @@ async fn connects_to_the_main_namespace() {
     let q = c.queued();
     let sid = sid_of(&q[0], "40");
     assert_eq!(sid.len(), 22);
-    assert_ne!(
-        sid,
-        c.engine.sid().as_str(),
-        "the socket id is not the engine's secret sid"
-    );
+    assert_ne!(sid, c.engine.sid().as_str(), "the socket id is not the engine's secret sid");
     assert_eq!(q[1], r#"42["auth",{}]"#);
     assert!(!c.closing());
 }
@@ -238,11 +209,9 @@ async fn connects_with_a_payload() {
 #[tokio::test]
 async fn connects_to_a_custom_namespace() {
     let h = Conformance::default();
-    for (connect, auth) in [
-        ("40/custom,", "{}"),
-        ("40/custom", "{}"),
-        (r#"40/custom,{"token":"abc"}"#, r#"{"token":"abc"}"#),
-    ] {
+    for (connect, auth) in
+        [("40/custom,", "{}"), ("40/custom", "{}"), (r#"40/custom,{"token":"abc"}"#, r#"{"token":"abc"}"#)]
+    {
         let mut c = Conn::open(&server(&h));
         c.send(connect);
         let q = c.queued();
@@ -324,10 +293,7 @@ async fn connects_then_disconnects_from_a_custom_namespace() {
     assert_eq!(c.queued().len(), 2);
     c.send("41/custom");
     c.send(r#"42["message","message to main namespace"]"#);
-    assert_eq!(
-        c.queued(),
-        [r#"42["message-back","message to main namespace"]"#]
-    );
+    assert_eq!(c.queued(), [r#"42["message-back","message to main namespace"]"#]);
     assert!(!c.closing());
 }
 
@@ -350,9 +316,7 @@ async fn echoes_binary_attachments_as_one_queued_entry() {
     assert!(c.queued().is_empty());
     c.send_binary(&[4, 5, 6]);
     let out = c.out.try_recv().unwrap();
-    let Outgoing::Many(frames) = out else {
-        panic!("header and attachments stay together")
-    };
+    let Outgoing::Many(frames) = out else { panic!("header and attachments stay together") };
     let shown: Vec<String> = frames.iter().map(show).collect();
     assert_eq!(
         shown,
@@ -396,28 +360,24 @@ async fn acknowledges_with_binary_attachments() {
 #[tokio::test]
 async fn violations_close_the_session() {
     let cases: &[&[&str]] = &[
-        &["4abc"],                                                    // D1
-        &["47"],                                                      // D1
-        &["4"],                                                       // C12
-        &["42{}"],                                                    // D10
-        &[r#"42abc["message-with-ack",1]"#],                          // D13
-        &[r#"42["x"]"#],                                              // D2 (nothing joined)
-        &["40", r#"42/custom,["x"]"#],                                // D2
-        &["40", "40"],                                                // D3
-        &["44{}"],                                                    // D6
-        &["40", r#"42["connect"]"#],                                  // D12
-        &["40", "41/custom,"],                                        // D17
-        &["40", r#"41{"a":1}"#],                                      // D17
-        &["40", r#"4511-["x"]"#],                                     // D18
-        &["40", r#"450-["x"]"#],                                      // D19
-        &["40", r#"451-["x",{"_placeholder":true,"num":"splice"}]"#], // D20
-        &[
-            "40",
-            r#"451-["x",{"_placeholder":true,"num":0}]"#,
-            r#"42["y"]"#,
-        ], // D22
-        &["40", r#"42999999999999999999999["x"]"#],                   // D14
-        &["40", "431{}"],                                             // D16
+        &["4abc"],                                                           // D1
+        &["47"],                                                             // D1
+        &["4"],                                                              // C12
+        &["42{}"],                                                           // D10
+        &[r#"42abc["message-with-ack",1]"#],                                 // D13
+        &[r#"42["x"]"#],                                                     // D2 (nothing joined)
+        &["40", r#"42/custom,["x"]"#],                                       // D2
+        &["40", "40"],                                                       // D3
+        &["44{}"],                                                           // D6
+        &["40", r#"42["connect"]"#],                                         // D12
+        &["40", "41/custom,"],                                               // D17
+        &["40", r#"41{"a":1}"#],                                             // D17
+        &["40", r#"4511-["x"]"#],                                            // D18
+        &["40", r#"450-["x"]"#],                                             // D19
+        &["40", r#"451-["x",{"_placeholder":true,"num":"splice"}]"#],        // D20
+        &["40", r#"451-["x",{"_placeholder":true,"num":0}]"#, r#"42["y"]"#], // D22
+        &["40", r#"42999999999999999999999["x"]"#],                          // D14
+        &["40", "431{}"],                                                    // D16
     ];
     for steps in cases {
         let h = Conformance::default();
@@ -461,15 +421,9 @@ async fn a_refused_connect_sends_connect_error_and_nothing_else() {
     let h = Conformance::default();
     let mut c = Conn::open(&server(&h));
     c.send(r#"40/custom,{"refuse":true}"#);
-    assert_eq!(
-        c.queued(),
-        [r#"44/custom,{"message":"refused","data":{"code":7}}"#]
-    );
+    assert_eq!(c.queued(), [r#"44/custom,{"message":"refused","data":{"code":7}}"#]);
     assert!(!c.closing());
-    assert!(
-        h.log().is_empty(),
-        "no disconnect for a socket that never connected"
-    );
+    assert!(h.log().is_empty(), "no disconnect for a socket that never connected");
     // The client may try again.
     c.send("40/custom,");
     assert!(c.queued()[0].starts_with("40/custom,"));
@@ -511,18 +465,12 @@ async fn closing_the_engine_disconnects_every_namespace() {
     socket.join("room");
     assert_eq!(io.sockets().sockets().len(), 1);
     c.close(CloseReason::PingTimeout);
-    assert_eq!(
-        h.log(),
-        ["disconnect ping timeout", "disconnect ping timeout"]
-    );
+    assert_eq!(h.log(), ["disconnect ping timeout", "disconnect ping timeout"]);
     assert!(io.sockets().sockets().is_empty());
     assert!(io.of("/custom").unwrap().sockets().is_empty());
     assert!(socket.rooms().is_empty());
     assert!(!socket.connected());
-    assert!(matches!(
-        socket.emit("x", ()),
-        Err(crate::socket::EmitError::Disconnected)
-    ));
+    assert!(matches!(socket.emit("x", ()), Err(crate::socket::EmitError::Disconnected)));
 }
 
 #[tokio::test]
@@ -610,10 +558,7 @@ async fn emit_with_ack_times_out_and_forgets_the_id() {
     let mut c = Conn::open(&server(&h));
     c.connect_main();
     let socket = h.socket(0);
-    let r = socket
-        .emit_with_ack("q", ())
-        .timeout(Duration::from_millis(100))
-        .await;
+    let r = socket.emit_with_ack("q", ()).timeout(Duration::from_millis(100)).await;
     assert!(matches!(r, Err(AckError::Timeout)));
     let sent = c.queued();
     assert_eq!(sent, [r#"420["q"]"#]);
@@ -656,15 +601,9 @@ async fn broadcasts_are_encoded_once_and_reach_the_selected_rooms() {
     io.to("room").emit("news", 1).unwrap();
     let (fa, fb) = (c[0].out.try_recv().unwrap(), c[1].out.try_recv().unwrap());
     assert!(c[2].queued().is_empty());
-    let (Outgoing::One(Frame::Text(ta)), Outgoing::One(Frame::Text(tb))) = (fa, fb) else {
-        panic!()
-    };
+    let (Outgoing::One(Frame::Text(ta)), Outgoing::One(Frame::Text(tb))) = (fa, fb) else { panic!() };
     assert_eq!(ta.as_str(), r#"42["news",1]"#);
-    assert_eq!(
-        ta.as_str().as_ptr(),
-        tb.as_str().as_ptr(),
-        "one buffer shared by every recipient"
-    );
+    assert_eq!(ta.as_str().as_ptr(), tb.as_str().as_ptr(), "one buffer shared by every recipient");
 
     io.to("room").except("muted").emit("news", 2).unwrap();
     assert_eq!(c[0].queued(), [r#"42["news",2]"#]);
@@ -687,10 +626,7 @@ async fn broadcasts_are_encoded_once_and_reach_the_selected_rooms() {
     // Binary broadcast: one entry per recipient with the frames together.
     io.emit("bin", Binary::from(vec![9u8])).unwrap();
     for conn in &mut c {
-        assert_eq!(
-            conn.queued(),
-            [r#"451-["bin",{"_placeholder":true,"num":0}]"#, "<bin:[9]>"]
-        );
+        assert_eq!(conn.queued(), [r#"451-["bin",{"_placeholder":true,"num":0}]"#, "<bin:[9]>"]);
     }
 }
 
@@ -703,13 +639,7 @@ async fn bulk_operations() {
     h.socket(1).join("a");
     let ns = io.sockets();
 
-    let mut in_a: Vec<String> = ns
-        .to("a")
-        .fetch_sockets()
-        .await
-        .iter()
-        .map(|s| s.id().to_string())
-        .collect();
+    let mut in_a: Vec<String> = ns.to("a").fetch_sockets().await.iter().map(|s| s.id().to_string()).collect();
     in_a.sort();
     let mut expected = vec![h.socket(0).id().to_string(), h.socket(1).id().to_string()];
     expected.sort();
@@ -740,21 +670,12 @@ async fn broadcast_with_ack_collects_every_answer_under_one_id() {
     let all = tokio::spawn(all);
     let sent: Vec<String> = c.iter_mut().map(|c| c.queued().remove(0)).collect();
     assert_eq!(sent[0], sent[1], "one packet, one id");
-    let id = sent[0]
-        .strip_prefix("42")
-        .and_then(|s| s.strip_suffix(r#"["poll","yes?"]"#))
-        .unwrap()
-        .to_owned();
+    let id =
+        sent[0].strip_prefix("42").and_then(|s| s.strip_suffix(r#"["poll","yes?"]"#)).unwrap().to_owned();
     c[0].send(&format!("43{id}[1]"));
     c[1].send(&format!("43{id}[2]"));
     c[1].send(&format!("43{id}[3]")); // a second answer is not counted
-    let mut answers: Vec<u32> = all
-        .await
-        .unwrap()
-        .unwrap()
-        .iter()
-        .map(|r| r.args.get(0).unwrap())
-        .collect();
+    let mut answers: Vec<u32> = all.await.unwrap().unwrap().iter().map(|r| r.args.get(0).unwrap()).collect();
     answers.sort();
     assert_eq!(answers, [1, 2]);
 }
@@ -765,24 +686,13 @@ async fn broadcast_with_ack_times_out_with_partial_answers() {
     let h = Conformance::default();
     let io = server(&h);
     let mut c = connected(&io, 2);
-    let all = tokio::spawn(
-        io.sockets()
-            .timeout(Duration::from_millis(50))
-            .emit_with_ack("poll", ()),
-    );
+    let all = tokio::spawn(io.sockets().timeout(Duration::from_millis(50)).emit_with_ack("poll", ()));
     tokio::task::yield_now().await;
     let sent = c[0].queued().remove(0);
-    let id = sent
-        .strip_prefix("42")
-        .and_then(|s| s.strip_suffix(r#"["poll"]"#))
-        .unwrap()
-        .to_owned();
+    let id = sent.strip_prefix("42").and_then(|s| s.strip_suffix(r#"["poll"]"#)).unwrap().to_owned();
     c[0].send(&format!("43{id}[\"a\"]"));
     match all.await.unwrap() {
-        Err(crate::socket::BroadcastAckError::Timeout {
-            responses,
-            expected,
-        }) => {
+        Err(crate::socket::BroadcastAckError::Timeout { responses, expected }) => {
             assert_eq!((responses.len(), expected), (1, 2));
         }
         other => panic!("{other:?}"),
@@ -794,18 +704,10 @@ async fn a_recipient_leaving_does_not_hold_a_broadcast_with_ack() {
     let h = Conformance::default();
     let io = server(&h);
     let mut c = connected(&io, 2);
-    let all = tokio::spawn(
-        io.sockets()
-            .timeout(Duration::from_secs(3600))
-            .emit_with_ack("poll", ()),
-    );
+    let all = tokio::spawn(io.sockets().timeout(Duration::from_secs(3600)).emit_with_ack("poll", ()));
     tokio::task::yield_now().await;
     let sent = c[0].queued().remove(0);
-    let id = sent
-        .strip_prefix("42")
-        .and_then(|s| s.strip_suffix(r#"["poll"]"#))
-        .unwrap()
-        .to_owned();
+    let id = sent.strip_prefix("42").and_then(|s| s.strip_suffix(r#"["poll"]"#)).unwrap().to_owned();
     c[0].send(&format!("43{id}[1]"));
     c[1].close(CloseReason::TransportClose);
     assert_eq!(all.await.unwrap().unwrap().len(), 1);
@@ -817,22 +719,13 @@ async fn a_recipient_leaving_does_not_hold_a_broadcast_with_ack() {
 async fn a_full_queue_closes_the_slow_client_only() {
     let h = Conformance::default();
     let io = server(&h);
-    let (engine, mut out, mut control) = EngineSocket::new_for_test("/socket.io/?EIO=4", 2);
+    let (engine, mut out, mut control) = engine(200);
     let mut client = io.open(engine);
     io.message(&mut client, Message::Text("0".into()));
     let socket = h.socket(0);
-    // The queue (2) holds the CONNECT reply and the auth event: the next emit is refused.
-    let e = socket.emit("x", ()).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            crate::socket::EmitError::Send(crate::engine::SendError::Full)
-        ),
-        "{e}"
-    );
-    assert!(matches!(
-        control.try_recv(),
-        Ok(Control::Close(CloseReason::TransportError))
-    ));
-    assert!(out.try_recv().is_ok());
+    // The queue (200 bytes) holds the CONNECT reply and the auth event: a big emit is refused.
+    let e = socket.emit("x", "y".repeat(100)).unwrap_err();
+    assert!(matches!(e, crate::socket::EmitError::Send(crate::engine::SendError::Full)), "{e}");
+    assert!(matches!(control.try_recv(), Ok(Control::Close(CloseReason::TransportError))));
+    assert!(out.try_recv().is_some());
 }

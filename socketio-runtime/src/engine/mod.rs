@@ -11,8 +11,6 @@ pub mod payload;
 pub mod session;
 mod sid;
 mod socket;
-#[cfg(test)]
-mod testing;
 
 pub use config::EngineConfig;
 pub use error::EngineError;

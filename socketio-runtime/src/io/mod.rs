@@ -118,25 +118,15 @@ impl IoBuilder {
     /// When `path` does not start with `/` or contains a `,` (a client could not name
     /// it), or when it is registered twice.
     pub fn namespace(mut self, path: &str, handler: impl NamespaceHandler) -> Self {
-        assert!(
-            path.starts_with('/') && !path.contains(','),
-            "invalid namespace name {path:?}"
-        );
-        assert!(
-            !self.handlers.iter().any(|(p, _)| p == path),
-            "namespace {path:?} registered twice"
-        );
+        assert!(path.starts_with('/') && !path.contains(','), "invalid namespace name {path:?}");
+        assert!(!self.handlers.iter().any(|(p, _)| p == path), "namespace {path:?} registered twice");
         self.handlers.push((path.to_owned(), Arc::new(handler)));
         self
     }
 
     /// The server.
     pub fn build(self) -> Io {
-        let IoBuilder {
-            config,
-            mut handlers,
-            adapter,
-        } = self;
+        let IoBuilder { config, mut handlers, adapter } = self;
         if !handlers.iter().any(|(p, _)| p == "/") {
             handlers.push(("/".to_owned(), Arc::new(AcceptAll)));
         }
@@ -241,10 +231,7 @@ impl std::fmt::Debug for Io {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut names: Vec<&str> = self.0.namespaces.keys().map(|k| &**k).collect();
         names.sort_unstable();
-        f.debug_struct("Io")
-            .field("namespaces", &names)
-            .field("config", &self.0.config)
-            .finish()
+        f.debug_struct("Io").field("namespaces", &names).field("config", &self.0.config).finish()
     }
 }
 

@@ -51,11 +51,7 @@ pub trait NamespaceHandler: Send + Sync + 'static {
     /// CONNECT_ERROR carrying the error's `message` and `data`.
     ///
     /// The default accepts everyone.
-    fn connect<'a>(
-        &'a self,
-        socket: &'a Socket,
-        auth: &'a Auth,
-    ) -> BoxFuture<'a, Result<(), ConnectError>> {
+    fn connect<'a>(&'a self, socket: &'a Socket, auth: &'a Auth) -> BoxFuture<'a, Result<(), ConnectError>> {
         let _ = (socket, auth);
         Box::pin(std::future::ready(Ok(())))
     }
@@ -93,10 +89,7 @@ pub struct ConnectError {
 impl ConnectError {
     /// A refusal with a message and no data.
     pub fn new(message: impl Into<String>) -> ConnectError {
-        ConnectError {
-            message: message.into(),
-            data: None,
-        }
+        ConnectError { message: message.into(), data: None }
     }
 
     /// Adds `data` (anything serializable; a value that fails to serialize is dropped).

@@ -91,39 +91,20 @@ impl Namespace {
 
     /// The connected sockets of this server.
     pub fn sockets(&self) -> Vec<Socket> {
-        self.0
-            .sockets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect()
+        self.0.sockets.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
     }
 
     /// A connected socket of this server.
     pub fn get_socket(&self, id: &Sid) -> Option<Socket> {
-        self.0
-            .sockets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned()
+        self.0.sockets.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
     }
 
     pub(crate) fn insert(&self, socket: Socket) {
-        self.0
-            .sockets
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(socket.id().clone(), socket);
+        self.0.sockets.write().unwrap_or_else(|e| e.into_inner()).insert(socket.id().clone(), socket);
     }
 
     pub(crate) fn remove(&self, id: &Sid) {
-        self.0
-            .sockets
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        self.0.sockets.write().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
 
     pub(crate) fn broadcast_operators(&self) -> BroadcastOperators {
@@ -193,8 +174,6 @@ impl Namespace {
 
 impl std::fmt::Debug for Namespace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Namespace")
-            .field("name", &self.name())
-            .finish()
+        f.debug_struct("Namespace").field("name", &self.name()).finish()
     }
 }

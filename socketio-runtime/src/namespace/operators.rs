@@ -38,11 +38,7 @@ pub struct BroadcastOperators {
 
 impl BroadcastOperators {
     pub(crate) fn new(ns: Namespace, opts: BroadcastOptions) -> BroadcastOperators {
-        BroadcastOperators {
-            ns,
-            opts,
-            timeout: None,
-        }
+        BroadcastOperators { ns, opts, timeout: None }
     }
 
     /// Adds a target room (sockets in any target room are reached).
@@ -105,9 +101,7 @@ impl BroadcastOperators {
         let id = self.ns.next_ack_id();
         let sent = encode::event(self.ns.name(), event, &args, Some(id)).map(|packet| {
             let acks = AckCollector::new();
-            self.ns
-                .adapter()
-                .broadcast_with_ack(&packet, id, &self.opts, &acks);
+            self.ns.adapter().broadcast_with_ack(&packet, id, &self.opts, &acks);
             acks
         });
         async move {
@@ -125,16 +119,12 @@ impl BroadcastOperators {
 
     /// Makes the selected sockets join rooms.
     pub fn join(self, rooms: impl IntoRooms) {
-        self.ns
-            .adapter()
-            .add_sockets(&self.opts, &rooms.into_rooms());
+        self.ns.adapter().add_sockets(&self.opts, &rooms.into_rooms());
     }
 
     /// Makes the selected sockets leave rooms.
     pub fn leave(self, rooms: impl IntoRooms) {
-        self.ns
-            .adapter()
-            .del_sockets(&self.opts, &rooms.into_rooms());
+        self.ns.adapter().del_sockets(&self.opts, &rooms.into_rooms());
     }
 
     /// Disconnects the selected sockets; `close` also closes their connections.
@@ -167,12 +157,7 @@ impl FetchedSocket {
 
     /// A socket of another server, as a cluster adapter reports it.
     pub fn remote(ns: Namespace, id: Sid, rooms: Vec<Room>) -> FetchedSocket {
-        FetchedSocket {
-            id,
-            rooms,
-            ns,
-            local: None,
-        }
+        FetchedSocket { id, rooms, ns, local: None }
     }
 
     /// The socket id.

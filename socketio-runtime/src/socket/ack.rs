@@ -129,9 +129,7 @@ enum AckState {
 
 impl AckFuture {
     pub(crate) fn failed(e: AckError) -> AckFuture {
-        AckFuture {
-            state: AckState::Failed(Some(e)),
-        }
+        AckFuture { state: AckState::Failed(Some(e)) }
     }
 
     pub(crate) fn waiting(
@@ -140,24 +138,13 @@ impl AckFuture {
         id: u64,
         timeout: Duration,
     ) -> AckFuture {
-        AckFuture {
-            state: AckState::Waiting {
-                rx,
-                socket,
-                id,
-                timeout,
-                sleep: None,
-            },
-        }
+        AckFuture { state: AckState::Waiting { rx, socket, id, timeout, sleep: None } }
     }
 
     /// Waits at most `timeout` (instead of the server's `ack_timeout`) from the first
     /// poll.
     pub fn timeout(mut self, timeout: Duration) -> AckFuture {
-        if let AckState::Waiting {
-            timeout: t, sleep, ..
-        } = &mut self.state
-        {
+        if let AckState::Waiting { timeout: t, sleep, .. } = &mut self.state {
             *t = timeout;
             *sleep = None;
         }
@@ -171,9 +158,7 @@ impl Future for AckFuture {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.state {
             AckState::Failed(e) => Poll::Ready(Err(e.take().unwrap_or(AckError::Timeout))),
-            AckState::Waiting {
-                rx, timeout, sleep, ..
-            } => {
+            AckState::Waiting { rx, timeout, sleep, .. } => {
                 if let Poll::Ready(r) = Pin::new(rx).poll(cx) {
                     return Poll::Ready(r.map_err(|_| AckError::Disconnected));
                 }
@@ -200,11 +185,9 @@ impl std::fmt::Debug for AckFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.state {
             AckState::Failed(e) => f.debug_tuple("AckFuture::Failed").field(e).finish(),
-            AckState::Waiting { id, timeout, .. } => f
-                .debug_struct("AckFuture")
-                .field("id", id)
-                .field("timeout", timeout)
-                .finish(),
+            AckState::Waiting { id, timeout, .. } => {
+                f.debug_struct("AckFuture").field("id", id).field("timeout", timeout).finish()
+            }
         }
     }
 }
@@ -285,22 +268,12 @@ impl AckCollector {
 
     /// Registers this collector as the waiter of ack `id` on `socket`.
     pub(crate) fn wait_on(&self, socket: &Socket, id: u64) {
-        socket
-            .inner()
-            .acks
-            .insert(id, AckTarget::Many(self.clone()));
-        self.0
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((socket.clone(), id));
+        socket.inner().acks.insert(id, AckTarget::Many(self.clone()));
+        self.0.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((socket.clone(), id));
     }
 
     /// Waits for completion or `timeout`.
-    pub(crate) async fn wait(
-        self,
-        timeout: Duration,
-    ) -> Result<Vec<AckResponse>, BroadcastAckError> {
+    pub(crate) async fn wait(self, timeout: Duration) -> Result<Vec<AckResponse>, BroadcastAckError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let complete = loop {
             let notified = self.0.notify.notified();
@@ -311,8 +284,7 @@ impl AckCollector {
                 break self.is_complete();
             }
         };
-        let waiting =
-            std::mem::take(&mut *self.0.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        let waiting = std::mem::take(&mut *self.0.waiting.lock().unwrap_or_else(|e| e.into_inner()));
         for (socket, id) in waiting {
             socket.inner().acks.remove(id);
         }
@@ -321,10 +293,7 @@ impl AckCollector {
         if complete {
             Ok(responses)
         } else {
-            Err(BroadcastAckError::Timeout {
-                responses,
-                expected: s.expected,
-            })
+            Err(BroadcastAckError::Timeout { responses, expected: s.expected })
         }
     }
 }

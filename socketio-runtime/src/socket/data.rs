@@ -33,10 +33,7 @@ impl SocketData {
 
     /// A clone of the value of type `T`.
     pub fn get<T: Clone + Send + 'static>(&self) -> Option<T> {
-        self.lock()
-            .get(&TypeId::of::<T>())?
-            .downcast_ref::<T>()
-            .cloned()
+        self.lock().get(&TypeId::of::<T>())?.downcast_ref::<T>().cloned()
     }
 
     /// Whether a value of type `T` is stored.
@@ -66,8 +63,6 @@ impl SocketData {
 
 impl std::fmt::Debug for SocketData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketData")
-            .field("values", &self.lock().len())
-            .finish()
+        f.debug_struct("SocketData").field("values", &self.lock().len()).finish()
     }
 }

@@ -85,10 +85,7 @@ impl Handshake {
 
     /// One query parameter.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query()
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        self.query().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
     /// The peer address, when known.

@@ -76,12 +76,7 @@ enum State {
 }
 
 impl Socket {
-    pub(crate) fn new(
-        ns: Namespace,
-        engine: EngineSocket,
-        auth: Auth,
-        client: Weak<ClientShared>,
-    ) -> Socket {
+    pub(crate) fn new(ns: Namespace, engine: EngineSocket, auth: Auth, client: Weak<ClientShared>) -> Socket {
         Socket(Arc::new(SocketInner {
             id: Sid::generate(),
             handshake: Handshake::new(engine.clone(), auth),
@@ -220,9 +215,7 @@ impl Socket {
 
     /// Every socket of the namespace but this one.
     pub fn broadcast(&self) -> BroadcastOperators {
-        self.ns()
-            .broadcast_operators()
-            .except(Room::from(self.id()))
+        self.ns().broadcast_operators().except(Room::from(self.id()))
     }
 
     /// Removes the socket from its namespace: the client gets a DISCONNECT packet,
@@ -235,10 +228,7 @@ impl Socket {
         }
         let was_connected = matches!(*self.state(), State::Connected);
         if was_connected {
-            let _ = self
-                .0
-                .engine
-                .send(encode::disconnect(self.ns().name()).outgoing());
+            let _ = self.0.engine.send(encode::disconnect(self.ns().name()).outgoing());
         }
         self.on_disconnect(DisconnectReason::ServerNamespaceDisconnect);
     }
@@ -273,9 +263,7 @@ impl Socket {
     /// The connect handler accepted: join the own room, send the CONNECT reply, then
     /// what was emitted meanwhile.
     pub(crate) fn accept(&self) {
-        self.ns()
-            .adapter()
-            .add_all(self.id(), &[Room::from(self.id())]);
+        self.ns().adapter().add_all(self.id(), &[Room::from(self.id())]);
         self.ns().insert(self.clone());
         let mut state = self.state();
         let State::Connecting(buffered) = std::mem::replace(&mut *state, State::Connected) else {
@@ -339,10 +327,7 @@ impl Socket {
 
 impl std::fmt::Debug for Socket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Socket")
-            .field("id", self.id())
-            .field("ns", &self.ns().name())
-            .finish()
+        f.debug_struct("Socket").field("id", self.id()).field("ns", &self.ns().name()).finish()
     }
 }
 
