@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use serde::Serialize;
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 pub use ack::{AckCollector, AckError, AckFuture, AckResponse, BroadcastAckError};
 pub(crate) use ack::{AckTarget, PendingAcks};
@@ -288,13 +289,23 @@ impl Socket {
 
     /// An event from the client.
     pub(crate) fn on_event(&self, name: EventName, args: Args, id: Option<u64>) {
+        let span = tracing::debug_span!(
+            "event",
+            ns = self.ns().name(),
+            socket = %self.id(),
+            event = name.as_str(),
+            ack = id
+        );
         let ack = id.map(|id| AckSender::new(self.clone(), id));
         let event = IncomingEvent::new(name, args, ack);
         let socket = self.clone();
-        run_handler(async move {
-            let handler = socket.ns().handler();
-            handler.event(&socket, event).await;
-        });
+        run_handler(
+            async move {
+                let handler = socket.ns().handler();
+                handler.event(&socket, event).await;
+            }
+            .instrument(span),
+        );
     }
 
     /// An ack from the client.
