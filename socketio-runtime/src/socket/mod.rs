@@ -246,9 +246,17 @@ impl Socket {
 
     // ---- crate side ----
 
-    /// Queues an encoded packet for this client (after the CONNECT reply if the
-    /// connect handler still runs).
-    pub(crate) fn send_packet(&self, packet: &EncodedPacket) -> Result<(), EmitError> {
+    /// Queues an already encoded packet for this client (after the CONNECT reply if
+    /// the connect handler still runs). Adapters deliver broadcasts with it.
+    ///
+    /// ```
+    /// # fn f(socket: &socketio_runtime::socket::Socket) {
+    /// use socketio_runtime::protocol::encode;
+    /// let packet = encode::event(socket.ns().name(), "hello", &(), None).unwrap();
+    /// let _ = socket.send_packet(&packet);
+    /// # }
+    /// ```
+    pub fn send_packet(&self, packet: &EncodedPacket) -> Result<(), EmitError> {
         let mut state = self.state();
         match &mut *state {
             State::Connected => Ok(self.0.engine.send(packet.outgoing())?),
