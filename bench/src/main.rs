@@ -192,7 +192,15 @@ async fn open_all(args: &Args) -> Vec<Client> {
     sessions
 }
 
-fn finish(args: &Args, mode: &str, count: usize, expected: usize, wall: f64, cpu: Option<f64>, unit: &str) -> ! {
+fn finish(
+    args: &Args,
+    mode: &str,
+    count: usize,
+    expected: usize,
+    wall: f64,
+    cpu: Option<f64>,
+    unit: &str,
+) -> ! {
     let mut report = serde_json::json!({
         "mode": mode,
         "sio": args.sio,
@@ -219,10 +227,9 @@ async fn exchange(args: Args, ack: bool) {
             let r = format!("42[\"message\",\"{text}\"]");
             (std::sync::Arc::new(move |_| r.clone()), "42[\"message-back\"".to_owned())
         }
-        (true, true) => (
-            std::sync::Arc::new(move |i| format!("42{i}[\"message-with-ack\",\"{text}\"]")),
-            "43".to_owned(),
-        ),
+        (true, true) => {
+            (std::sync::Arc::new(move |i| format!("42{i}[\"message-with-ack\",\"{text}\"]")), "43".to_owned())
+        }
         (false, _) => {
             let r = format!("4{text}");
             (std::sync::Arc::new(move |_| r.clone()), "4".to_owned())
@@ -233,7 +240,9 @@ async fn exchange(args: Args, ack: bool) {
     let start = Instant::now();
     let tasks: Vec<_> = sessions
         .into_iter()
-        .map(|ws| tokio::spawn(exchange_client(ws, args.messages, args.window, request.clone(), reply.clone())))
+        .map(|ws| {
+            tokio::spawn(exchange_client(ws, args.messages, args.window, request.clone(), reply.clone()))
+        })
         .collect();
     let mut total = 0;
     for t in tasks {
@@ -241,7 +250,15 @@ async fn exchange(args: Args, ack: bool) {
     }
     let wall = start.elapsed().as_secs_f64();
     let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
-    finish(&args, if ack { "ack" } else { "echo" }, total, args.messages * args.connections, wall, cpu, "messages");
+    finish(
+        &args,
+        if ack { "ack" } else { "echo" },
+        total,
+        args.messages * args.connections,
+        wall,
+        cpu,
+        "messages",
+    );
 }
 
 /// `broadcast`: `--connections` receivers; the first also sends `--messages` broadcasts,
@@ -352,11 +369,20 @@ impl Http {
 }
 
 /// One polling client: POSTs `window` events at a time, GETs until their replies came.
-async fn polling_client(target: SocketAddr, path: String, messages: usize, window: usize, request: String) -> usize {
+async fn polling_client(
+    target: SocketAddr,
+    path: String,
+    messages: usize,
+    window: usize,
+    request: String,
+) -> usize {
     let Some(mut http) = Http::connect(target).await else { return 0 };
-    let Some(open) = http.request("GET", &format!("{path}?EIO=4&transport=polling"), b"").await else { return 0 };
+    let Some(open) = http.request("GET", &format!("{path}?EIO=4&transport=polling"), b"").await else {
+        return 0;
+    };
     let open = String::from_utf8_lossy(&open).into_owned();
-    let Some(sid) = open.split("\"sid\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned) else {
+    let Some(sid) = open.split("\"sid\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned)
+    else {
         return 0;
     };
     let url = format!("{path}?EIO=4&transport=polling&sid={sid}");
@@ -397,12 +423,15 @@ async fn polling_client(target: SocketAddr, path: String, messages: usize, windo
 /// per client).
 async fn polling(args: Args) {
     let target = target_of(&args.url);
-    let path = format!("/{}", args.url.trim_start_matches("ws://").splitn(2, '/').nth(1).unwrap_or("socket.io/"));
+    let path =
+        format!("/{}", args.url.trim_start_matches("ws://").splitn(2, '/').nth(1).unwrap_or("socket.io/"));
     let request = format!("42[\"message\",\"{}\"]", "x".repeat(args.payload));
     let cpu_before = args.pid.map(cpu_seconds);
     let start = Instant::now();
     let tasks: Vec<_> = (0..args.connections)
-        .map(|_| tokio::spawn(polling_client(target, path.clone(), args.messages, args.window, request.clone())))
+        .map(|_| {
+            tokio::spawn(polling_client(target, path.clone(), args.messages, args.window, request.clone()))
+        })
         .collect();
     let mut total = 0;
     for t in tasks {
