@@ -424,7 +424,7 @@ async fn polling_client(
 async fn polling(args: Args) {
     let target = target_of(&args.url);
     let path =
-        format!("/{}", args.url.trim_start_matches("ws://").splitn(2, '/').nth(1).unwrap_or("socket.io/"));
+        format!("/{}", args.url.trim_start_matches("ws://").split_once('/').map_or("socket.io/", |x| x.1));
     let request = format!("42[\"message\",\"{}\"]", "x".repeat(args.payload));
     let cpu_before = args.pid.map(cpu_seconds);
     let start = Instant::now();
