@@ -23,7 +23,10 @@ impl Str {
     /// The text after the first `start` bytes of `frame`; `None` when `start` does not
     /// fall on a character boundary.
     pub fn from_frame(frame: Utf8Bytes, start: usize) -> Option<Self> {
-        frame.as_str().is_char_boundary(start).then_some(Str { frame, start })
+        frame
+            .as_str()
+            .is_char_boundary(start)
+            .then_some(Str { frame, start })
     }
 
     /// The text.
@@ -52,13 +55,19 @@ impl std::ops::Deref for Str {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str { frame: Utf8Bytes::from(s), start: 0 }
+        Str {
+            frame: Utf8Bytes::from(s),
+            start: 0,
+        }
     }
 }
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str { frame: Utf8Bytes::from(s), start: 0 }
+        Str {
+            frame: Utf8Bytes::from(s),
+            start: 0,
+        }
     }
 }
 
@@ -128,7 +137,10 @@ impl Frame {
 
     /// The frame of a buffer made by [`Frame::text_buffer`].
     pub fn from_text_buffer(buf: String) -> Frame {
-        debug_assert!(buf.starts_with('4'), "a text frame starts with the message type 4");
+        debug_assert!(
+            buf.starts_with('4'),
+            "a text frame starts with the message type 4"
+        );
         Frame::Text(Utf8Bytes::from(buf))
     }
 

@@ -42,7 +42,8 @@ impl Sid {
     pub fn parse(s: &str) -> Option<Sid> {
         let ok = !s.is_empty()
             && s.len() <= MAX_SID_LEN
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Sid(s.into()))
     }
 }

@@ -157,7 +157,10 @@ impl EngineSocket {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::debug!(sid = %self.shared.sid, "outbound queue full: closing the session");
-                let _ = self.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+                let _ = self
+                    .shared
+                    .control_tx
+                    .send(Control::Close(CloseReason::TransportError));
                 Err(SendError::Full)
             }
             Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
@@ -166,7 +169,10 @@ impl EngineSocket {
 
     /// Closes the session from the server side (`forced close`).
     pub fn close(&self) {
-        let _ = self.shared.control_tx.send(Control::Close(CloseReason::ForcedClose));
+        let _ = self
+            .shared
+            .control_tx
+            .send(Control::Close(CloseReason::ForcedClose));
     }
 
     /// Whether the session is closed.

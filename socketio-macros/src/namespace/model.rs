@@ -1,0 +1,111 @@
+//! The checked model of a `#[namespace]` impl block. `parse.rs` builds it, `check.rs`
+//! validates it, and `expand.rs` turns it into tokens without looking at raw syn again.
+
+use proc_macro2::Span;
+use syn::{Generics, Ident, LitStr, Path, Type};
+
+pub(crate) struct Namespace {
+    /// The namespace path, e.g. `"/chat"`.
+    pub(crate) path: LitStr,
+    /// `crate = ..`: where the facade lives, `::socketio` by default.
+    pub(crate) krate: Option<Path>,
+    pub(crate) self_ty: Type,
+    pub(crate) generics: Generics,
+    /// `async fn connect(..)`, found by name.
+    pub(crate) connect: Option<Handler>,
+    /// `async fn disconnect(..)`, found by name.
+    pub(crate) disconnect: Option<Handler>,
+    /// Every `#[on("..")]` method, in source order.
+    pub(crate) events: Vec<Handler>,
+    /// The `#[fallback]` method.
+    pub(crate) fallback: Option<Handler>,
+}
+
+pub(crate) struct Handler {
+    pub(crate) kind: HandlerKind,
+    /// The method's name.
+    pub(crate) method: Ident,
+    /// The `async` token, or the `fn` token when it is missing; errors about the shape
+    /// of the signature land here.
+    pub(crate) sig_span: Span,
+    pub(crate) params: Vec<Param>,
+    pub(crate) ret: Return,
+}
+
+pub(crate) enum HandlerKind {
+    Connect,
+    Disconnect,
+    /// `#[on("name")]`.
+    On(LitStr),
+    Fallback,
+}
+
+pub(crate) struct Param {
+    pub(crate) kind: ParamKind,
+    /// The parameter's type as the user wrote it; generated code that involves the
+    /// parameter is spanned here so that type errors land on it.
+    pub(crate) ty: Type,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamKind {
+    /// `&Socket`.
+    Socket,
+    /// `AckSender`: the client's ack callback, or a sender that does nothing when the
+    /// client asked for none.
+    Ack,
+    /// `Attachments`: the binary attachments of the event.
+    Attachments,
+    /// `Event`: the whole raw event (in `#[fallback]` only).
+    RawEvent,
+    /// `DisconnectReason` (in `disconnect` only).
+    Reason,
+    /// Any other type: a positional payload argument deserialized with serde. Its
+    /// position among the payload parameters is its index in the event's arguments; in
+    /// `connect` it is the auth payload.
+    Data { index: usize },
+}
+
+impl ParamKind {
+    /// How the parameter is called in messages.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            ParamKind::Socket => "`&Socket`",
+            ParamKind::Ack => "`AckSender`",
+            ParamKind::Attachments => "`Attachments`",
+            ParamKind::RawEvent => "`Event`",
+            ParamKind::Reason => "`DisconnectReason`",
+            ParamKind::Data { .. } => "payload",
+        }
+    }
+}
+
+pub(crate) enum Return {
+    /// No return type, or `()`: no ack.
+    Unit,
+    /// `bool` (in `connect` only): accept or reject.
+    Bool(Type),
+    /// `Result<T, E>`, or an alias whose last segment is `Result`.
+    Result(Type),
+    /// Anything else: a value serialized into the ack.
+    Value(Type),
+}
+
+impl Namespace {
+    /// Every handler, hooks first.
+    pub(crate) fn handlers(&self) -> impl Iterator<Item = &Handler> {
+        self.connect
+            .iter()
+            .chain(&self.disconnect)
+            .chain(&self.events)
+            .chain(&self.fallback)
+    }
+}
+
+impl Handler {
+    pub(crate) fn data_params(&self) -> impl Iterator<Item = &Param> {
+        self.params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::Data { .. }))
+    }
+}
