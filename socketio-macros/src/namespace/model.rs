@@ -1,7 +1,6 @@
 //! The checked model of a `#[namespace]` impl block. `parse.rs` builds it, `check.rs`
 //! validates it, and `expand.rs` turns it into tokens without looking at raw syn again.
 
-use proc_macro2::Span;
 use syn::{Generics, Ident, LitStr, Path, Type};
 
 pub(crate) struct Namespace {
@@ -25,9 +24,6 @@ pub(crate) struct Handler {
     pub(crate) kind: HandlerKind,
     /// The method's name.
     pub(crate) method: Ident,
-    /// The `async` token, or the `fn` token when it is missing; errors about the shape
-    /// of the signature land here.
-    pub(crate) sig_span: Span,
     pub(crate) params: Vec<Param>,
     pub(crate) ret: Return,
 }
@@ -89,17 +85,6 @@ pub(crate) enum Return {
     Result(Type),
     /// Anything else: a value serialized into the ack.
     Value(Type),
-}
-
-impl Namespace {
-    /// Every handler, hooks first.
-    pub(crate) fn handlers(&self) -> impl Iterator<Item = &Handler> {
-        self.connect
-            .iter()
-            .chain(&self.disconnect)
-            .chain(&self.events)
-            .chain(&self.fallback)
-    }
 }
 
 impl Handler {

@@ -423,10 +423,6 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
         Role::Disconnect => "the `disconnect` hook",
         Role::On(_) | Role::Fallback | Role::Invalid => "an event handler",
     };
-    let sig_span = match &sig.asyncness {
-        Some(token) => token.span,
-        None => sig.fn_token.span,
-    };
 
     if let Some(token) = &sig.constness {
         cx.error_spanned_by(token, format_args!("{what} cannot be `const`"));
@@ -515,7 +511,6 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
     Some(Handler {
         kind,
         method: sig.ident.clone(),
-        sig_span,
         params,
         ret: return_kind(&sig.output),
     })
