@@ -1,13 +1,14 @@
-//! facade
+//! A declarative Socket.IO v5 server.
 
 pub use socketio_macros::{fallback, namespace, on, Event};
 
-// Placeholders for the runtime's handler types, until the runtime's namespace layer
-// lands on this branch.
-pub struct Socket;
-pub struct AckSender;
-pub struct Attachments;
-pub struct Event;
-pub struct DisconnectReason;
-pub struct Auth;
-pub struct State<T>(pub T);
+pub use interim::{
+    AckSender, AckSlot, Auth, ConnectError, DisconnectReason, EmitEvent, Event, NamespaceHandler,
+    Socket,
+};
+pub use socketio_runtime::protocol::Binary;
+
+mod interim;
+
+#[doc(hidden)]
+pub mod __private;

@@ -133,14 +133,14 @@ fn event_shape(cx: &Ctxt, handler: &Handler) {
         match param.kind {
             ParamKind::Socket | ParamKind::Ack => {}
             ParamKind::RawEvent if fallback => {}
-            ParamKind::Data { .. } | ParamKind::Attachments if !fallback => {}
+            ParamKind::Data { .. } if !fallback => {}
             ParamKind::RawEvent => cx.error_spanned_by(
                 &param.ty,
                 "the raw `Event` goes to the `#[fallback]` handler only: declare typed payload \
                  parameters instead (or write your own type named `Event` with its module path, \
                  e.g. `model::Event`)",
             ),
-            ParamKind::Data { .. } | ParamKind::Attachments => cx.error_spanned_by(
+            ParamKind::Data { .. } => cx.error_spanned_by(
                 &param.ty,
                 "the `#[fallback]` handler receives events of any shape: take the raw `Event` \
                  and read its arguments with `event.arg::<T>(i)`",

@@ -7,37 +7,37 @@
 //!     impl NamespaceHandler for Chat {
 //!         const PATH: &'static str = "/chat";
 //!         fn connect(..)    { Box::pin(async move { /* auth, then self.connect(..) */ }) }
-//!         fn event(..)      { match event.name() { "chat_message" => Box::pin(__socketio_on_chat_message(self, socket, event)), _ => .. } }
+//!         fn event(..)      { match event_name(&event) { "chat_message" => Box::pin(__socketio_on_chat_message(self, socket, event)), _ => .. } }
 //!         fn disconnect(..) { Box::pin(async move { self.disconnect(..).await }) }
 //!     }
+//!
 //!     async fn __socketio_on_chat_message(this: &Chat, socket: &Socket, mut event: Event) {
-//!         /* take the ack, deserialize each argument, call the method, ack its value */
+//!         /* take the ack, deserialize each argument, call the method, ack its reply */
 //!     }
 //! };
 //! ```
 //!
-//! Everything is named through [`Paths`]; generated locals use mixed-site hygiene, and
-//! code that involves a user's parameter or return type is located at that type, so a
-//! type error lands on the user's signature.
+//! Everything is named through [`Paths`]. Generated locals have mixed-site hygiene;
+//! code about a user's parameter or return type is located at that type, so that a type
+//! error lands on the user's signature.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use super::model::{Handler, HandlerKind, Namespace, ParamKind, Return};
-use crate::paths::Paths;
+use crate::paths::{respan, Paths};
 
 pub(crate) fn expand(namespace: &Namespace) -> TokenStream {
     let paths = Paths::new(namespace.krate.as_ref());
     let cx = Cx {
-        paths: &paths,
+        p: &paths,
         namespace,
     };
     let self_ty = &namespace.self_ty;
     let (impl_generics, _, where_clause) = namespace.generics.split_for_impl();
-
     let handler_trait = paths.private("NamespaceHandler");
+    let str = paths.str();
     let path = &namespace.path;
     let connect = cx.connect();
     let event = cx.event();
@@ -46,9 +46,8 @@ pub(crate) fn expand(namespace: &Namespace) -> TokenStream {
         .events
         .iter()
         .chain(&namespace.fallback)
-        .map(|handler| cx.event_fn(handler));
+        .map(|handler| cx.helper(handler));
 
-    let str = paths.str();
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -65,7 +64,7 @@ pub(crate) fn expand(namespace: &Namespace) -> TokenStream {
 }
 
 struct Cx<'a> {
-    paths: &'a Paths,
+    p: &'a Paths,
     namespace: &'a Namespace,
 }
 
@@ -74,8 +73,7 @@ fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-/// A generated local whose uses are located at `at` (for example the user's parameter
-/// type), so errors about it point there.
+/// The same local, located at `at` (a user's type) so that errors about it point there.
 fn local_at(name: &str, at: Span) -> Ident {
     Ident::new(name, Span::mixed_site().located_at(at))
 }
@@ -85,52 +83,66 @@ impl Cx<'_> {
         syn::Lifetime::new("'a", Span::mixed_site())
     }
 
-    /// `fn connect(&'a self, socket: &'a Socket, auth: &'a Auth) -> BoxFuture<'a, Result<(), ConnectError>>`.
+    /// `fn connect(&'a self, socket: &'a Socket, auth: &'a Auth)
+    ///     -> BoxFuture<'a, Result<(), ConnectError>>`.
     fn connect(&self) -> TokenStream {
-        let p = self.paths;
+        let p = self.p;
         let a = self.lifetime();
         let (socket, auth) = (local("socket"), local("auth"));
         let (socket_ty, auth_ty) = (p.private("Socket"), p.private("Auth"));
-        let (result, box_future, connect_error) =
-            (p.result(), p.private("BoxFuture"), p.private("ConnectError"));
-        let ok = p.ok();
+        let (box_future, box_pin) = (p.private("BoxFuture"), p.box_pin());
+        let (result, connect_error, ok) = (p.result(), p.private("ConnectError"), p.ok());
 
         let body = match &self.namespace.connect {
             None => quote! {
+                let _ = (#socket, #auth);
                 #ok(())
             },
             Some(handler) => {
                 let method = &handler.method;
-                let mut decode = TokenStream::new();
-                let args = handler.params.iter().map(|param| match param.kind {
-                    ParamKind::Socket => {
-                        let socket = local_at("socket", param.ty.span());
-                        quote!(#socket)
+                let mut steps = TokenStream::new();
+                let mut args = Vec::new();
+                for param in &handler.params {
+                    if param.kind == ParamKind::Socket {
+                        let socket = local_at("socket", param.span);
+                        args.push(quote!(#socket));
+                        continue;
                     }
-                    _ => {
-                        // The auth payload (check.rs allows nothing else).
-                        let ty = &param.ty;
-                        let value = local_at("__socketio_auth", ty.span());
-                        let decode_auth = p.private("auth");
-                        let auth = local_at("auth", ty.span());
-                        decode.extend(quote_spanned! {ty.span()=>
-                            let #value = #decode_auth::<#ty>(#auth)?;
-                        });
-                        quote!(#value)
+                    // The auth payload: check.rs allows nothing else.
+                    let ty = &param.ty;
+                    let (value, auth) = (local_at("payload", param.span), local("auth"));
+                    let decode = respan(p.private("auth"), param.span);
+                    steps.extend(quote_spanned! {param.span=>
+                        let #value = #decode::<#ty>(#auth)?;
+                    });
+                    args.push(quote!(#value));
+                }
+                if !handler.params.iter().any(|p| p.kind == ParamKind::Socket) {
+                    steps.extend(quote!(let _ = #socket;));
+                }
+                if !handler.params.iter().any(|p| p.kind != ParamKind::Socket) {
+                    steps.extend(quote!(let _ = #auth;));
+                }
+                let call = quote!(self.#method(#(#args),*).await);
+                match &handler.ret {
+                    Return::Unit => quote! {
+                        #steps
+                        #call;
+                        #ok(())
+                    },
+                    Return::Bool(ty) | Return::Result(ty) | Return::Value(ty) => {
+                        let at = first_span(ty);
+                        let outcome = respan(p.private("connect_outcome"), at);
+                        let reply = local_at("reply", at);
+                        quote! {
+                            #steps
+                            let #reply = #call;
+                            #outcome(#reply)
+                        }
                     }
-                });
-                let args: Vec<TokenStream> = args.collect();
-                let outcome = self.connect_outcome(handler);
-                let call = quote_spanned! {handler.method.span()=>
-                    self.#method(#(#args),*).await
-                };
-                quote! {
-                    #decode
-                    #outcome(#call)
                 }
             }
         };
-        let box_pin = p.box_pin();
         quote! {
             fn connect<#a>(
                 &#a self,
@@ -144,49 +156,25 @@ impl Cx<'_> {
         }
     }
 
-    /// The function that turns `connect`'s return value into the runtime's result,
-    /// located at the return type.
-    fn connect_outcome(&self, handler: &Handler) -> TokenStream {
-        let outcome = self.paths.private("connect_outcome");
-        match &handler.ret {
-            Return::Unit => quote!(#outcome),
-            Return::Bool(ty) | Return::Result(ty) | Return::Value(ty) => {
-                quote_spanned!(ty.span()=> #outcome)
-            }
-        }
-    }
-
     /// `fn event(&'a self, socket: &'a Socket, event: Event) -> BoxFuture<'a, ()>`: the
     /// one `match` on the event's name.
     fn event(&self) -> TokenStream {
-        let p = self.paths;
+        let p = self.p;
         let a = self.lifetime();
         let (socket, event) = (local("socket"), local("event"));
-        let (socket_ty, event_ty, box_future) =
-            (p.private("Socket"), p.private("Event"), p.private("BoxFuture"));
-        let box_pin = p.box_pin();
+        let (socket_ty, event_ty) = (p.private("Socket"), p.private("Event"));
+        let box_future = p.private("BoxFuture");
         let arms = self.namespace.events.iter().map(|handler| {
             let HandlerKind::On(name) = &handler.kind else {
-                unreachable!("events holds #[on] handlers")
+                unreachable!("`events` holds the #[on] handlers")
             };
-            let helper = helper_name(handler);
-            let turbofish = self.turbofish();
-            // A handler whose future is not `Send` is reported here, at the method's name.
-            let call = quote_spanned! {handler.method.span()=>
-                #box_pin(#helper #turbofish(self, #socket, #event))
-            };
+            let call = self.call_helper(handler);
             quote!(#name => #call,)
         });
         let otherwise = match &self.namespace.fallback {
-            Some(handler) => {
-                let helper = helper_name(handler);
-                let turbofish = self.turbofish();
-                quote_spanned! {handler.method.span()=>
-                    #box_pin(#helper #turbofish(self, #socket, #event))
-                }
-            }
+            Some(handler) => self.call_helper(handler),
             None => {
-                let unhandled = p.private("unhandled");
+                let (box_pin, unhandled) = (p.box_pin(), p.private("unhandled"));
                 quote!(#box_pin(#unhandled(#socket, #event)))
             }
         };
@@ -205,40 +193,50 @@ impl Cx<'_> {
         }
     }
 
-    /// `fn disconnect(&'a self, socket: &'a Socket, reason: DisconnectReason) -> BoxFuture<'a, ()>`.
+    /// `Box::pin(__socketio_on_x(self, socket, event))`, located at the method's name: a
+    /// handler whose future is not `Send` is reported there.
+    fn call_helper(&self, handler: &Handler) -> TokenStream {
+        let at = handler.method.span();
+        let box_pin = respan(self.p.box_pin(), at);
+        let helper = helper_name(handler);
+        let turbofish = respan(self.turbofish(), at);
+        let (socket, event) = (local_at("socket", at), local_at("event", at));
+        quote_spanned! {at=>
+            #box_pin(#helper #turbofish(self, #socket, #event))
+        }
+    }
+
+    /// `fn disconnect(&'a self, socket: &'a Socket, reason: DisconnectReason)
+    ///     -> BoxFuture<'a, ()>`.
     fn disconnect(&self) -> TokenStream {
-        let p = self.paths;
+        let p = self.p;
         let a = self.lifetime();
         let (socket, reason) = (local("socket"), local("reason"));
-        let (socket_ty, reason_ty, box_future) = (
-            p.private("Socket"),
-            p.private("DisconnectReason"),
-            p.private("BoxFuture"),
-        );
+        let (socket_ty, reason_ty) = (p.private("Socket"), p.private("DisconnectReason"));
+        let (box_future, box_pin) = (p.private("BoxFuture"), p.box_pin());
         let body = match &self.namespace.disconnect {
             None => quote!(let _ = (#socket, #reason);),
             Some(handler) => {
                 let method = &handler.method;
+                let mut unused = Vec::new();
+                for (kind, local) in [(ParamKind::Socket, &socket), (ParamKind::Reason, &reason)] {
+                    if !handler.params.iter().any(|param| param.kind == kind) {
+                        unused.push(local);
+                    }
+                }
                 let args = handler.params.iter().map(|param| {
                     let name = match param.kind {
                         ParamKind::Socket => "socket",
                         _ => "reason",
                     };
-                    let local = local_at(name, param.ty.span());
-                    quote!(#local)
+                    local_at(name, param.span)
                 });
-                let used = if handler.params.iter().any(|p| p.kind == ParamKind::Socket) {
-                    quote!()
-                } else {
-                    quote!(let _ = #socket;)
-                };
                 quote! {
-                    #used
+                    #(let _ = #unused;)*
                     self.#method(#(#args),*).await;
                 }
             }
         };
-        let box_pin = p.box_pin();
         quote! {
             fn disconnect<#a>(
                 &#a self,
@@ -260,15 +258,16 @@ impl Cx<'_> {
     }
 
     /// `async fn __socketio_on_<method>(this: &Chat, socket: &Socket, mut event: Event)`:
-    /// takes the ack, deserializes each argument, calls the method, acks its value.
-    fn event_fn(&self, handler: &Handler) -> TokenStream {
-        let p = self.paths;
+    /// takes the ack, deserializes each argument, calls the method, acks its reply.
+    fn helper(&self, handler: &Handler) -> TokenStream {
+        let p = self.p;
         let self_ty = &self.namespace.self_ty;
         let (impl_generics, _, where_clause) = self.namespace.generics.split_for_impl();
-        let helper = helper_name(handler);
+        let name = helper_name(handler);
         let (this, socket, event, ack) =
             (local("this"), local("socket"), local("event"), local("ack"));
         let (socket_ty, event_ty) = (p.private("Socket"), p.private("Event"));
+        let (ok, err) = (p.ok(), p.err());
         let method = &handler.method;
         let has = |kind: ParamKind| handler.params.iter().any(|param| param.kind == kind);
         let has_data = handler.data_params().next().is_some();
@@ -281,34 +280,22 @@ impl Cx<'_> {
         }
         let mut args = Vec::new();
         for param in &handler.params {
-            let ty = &param.ty;
-            let at = ty.span();
+            let at = param.span;
             match param.kind {
-                ParamKind::Socket => {
-                    let socket = local_at("socket", at);
-                    args.push(quote!(#socket));
-                }
+                ParamKind::Socket => args.push(local_at("socket", at).into_token_stream()),
+                ParamKind::RawEvent => args.push(local_at("event", at).into_token_stream()),
                 ParamKind::Ack => {
-                    let ack_sender = p.private("ack_sender");
+                    let ack_sender = respan(p.private("ack_sender"), at);
                     let ack = local_at("ack", at);
                     args.push(quote_spanned!(at=> #ack_sender(#ack)));
                 }
-                ParamKind::Attachments => {
-                    let attachments = p.private("attachments");
-                    let event = local_at("event", at);
-                    args.push(quote_spanned!(at=> #attachments(&#event)));
-                }
-                ParamKind::RawEvent => {
-                    let event = local_at("event", at);
-                    args.push(quote!(#event));
-                }
                 ParamKind::Reason => unreachable!("check.rs refuses DisconnectReason here"),
                 ParamKind::Data { index } => {
+                    let ty = &param.ty;
                     let value = local_at(&format!("arg{index}"), at);
-                    let (arg, reject) = (p.private("arg"), p.private("reject"));
-                    let (ok, err) = (p.ok(), p.err());
+                    let (arg, reject) = (respan(p.private("arg"), at), p.private("reject"));
                     let error = local("error");
-                    let (event, ack) = (local_at("event", at), local_at("ack", at));
+                    let index = proc_macro2::Literal::usize_unsuffixed(index);
                     steps.extend(quote_spanned! {at=>
                         let #value = match #arg::<#ty>(&#event, #index) {
                             #ok(#value) => #value,
@@ -322,24 +309,32 @@ impl Cx<'_> {
         if !has(ParamKind::Socket) {
             steps.extend(quote!(let _ = #socket;));
         }
+        if !takes_ack && !has(ParamKind::RawEvent) {
+            steps.extend(quote!(let _ = #event;));
+        }
         let call = quote!(#this.#method(#(#args),*).await);
         let finish = match &handler.ret {
             Return::Unit => quote!(#call;),
-            Return::Result(ty) => {
-                let ack_result = p.private("ack_result");
-                quote_spanned!(ty.span()=> #ack_result(#ack, #call);)
-            }
-            Return::Bool(ty) | Return::Value(ty) => {
-                let ack_value = p.private("ack_value");
-                quote_spanned!(ty.span()=> #ack_value(#ack, #call);)
+            Return::Result(ty) | Return::Bool(ty) | Return::Value(ty) => {
+                let at = first_span(ty);
+                let send = match handler.ret {
+                    Return::Result(_) => "ack_result",
+                    _ => "ack_value",
+                };
+                let send = respan(p.private(send), at);
+                let reply = local_at("reply", at);
+                quote! {
+                    let #reply = #call;
+                    #send(#ack, #reply);
+                }
             }
         };
-        let event_mut = (takes_ack || has(ParamKind::RawEvent)).then(|| quote!(mut));
+        let mutable = (takes_ack || has(ParamKind::RawEvent)).then(|| quote!(mut));
         quote! {
-            async fn #helper #impl_generics(
+            async fn #name #impl_generics(
                 #this: &#self_ty,
                 #socket: &#socket_ty,
-                #event_mut #event: #event_ty,
+                #mutable #event: #event_ty,
             ) #where_clause {
                 #steps
                 #finish
@@ -348,10 +343,19 @@ impl Cx<'_> {
     }
 }
 
-/// `__socketio_on_<method>` (or `__socketio_fallback`).
+/// `__socketio_on_<method>`, or `__socketio_fallback`.
 fn helper_name(handler: &Handler) -> Ident {
+    let at = handler.method.span();
     match handler.kind {
-        HandlerKind::Fallback => format_ident!("__socketio_fallback"),
-        _ => format_ident!("__socketio_on_{}", handler.method),
+        HandlerKind::Fallback => format_ident!("__socketio_fallback", span = at),
+        _ => format_ident!("__socketio_on_{}", handler.method, span = at),
     }
+}
+
+/// Where to report about a type: its first token (stable Rust cannot join spans).
+fn first_span(ty: &syn::Type) -> Span {
+    ty.to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span())
 }

@@ -1,6 +1,7 @@
 //! The checked model of a `#[namespace]` impl block. `parse.rs` builds it, `check.rs`
 //! validates it, and `expand.rs` turns it into tokens without looking at raw syn again.
 
+use proc_macro2::Span;
 use syn::{Generics, Ident, LitStr, Path, Type};
 
 pub(crate) struct Namespace {
@@ -38,9 +39,10 @@ pub(crate) enum HandlerKind {
 
 pub(crate) struct Param {
     pub(crate) kind: ParamKind,
-    /// The parameter's type as the user wrote it; generated code that involves the
-    /// parameter is spanned here so that type errors land on it.
+    /// The parameter's type as the user wrote it.
     pub(crate) ty: Type,
+    /// Where errors about the parameter land: the type's name (`Socket` in `&Socket`).
+    pub(crate) span: Span,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -50,8 +52,6 @@ pub(crate) enum ParamKind {
     /// `AckSender`: the client's ack callback, or a sender that does nothing when the
     /// client asked for none.
     Ack,
-    /// `Attachments`: the binary attachments of the event.
-    Attachments,
     /// `Event`: the whole raw event (in `#[fallback]` only).
     RawEvent,
     /// `DisconnectReason` (in `disconnect` only).
@@ -68,7 +68,6 @@ impl ParamKind {
         match self {
             ParamKind::Socket => "`&Socket`",
             ParamKind::Ack => "`AckSender`",
-            ParamKind::Attachments => "`Attachments`",
             ParamKind::RawEvent => "`Event`",
             ParamKind::Reason => "`DisconnectReason`",
             ParamKind::Data { .. } => "payload",

@@ -497,6 +497,7 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
         }
         params.push(Param {
             kind,
+            span: type_name_span(&typed.ty),
             ty: (*typed.ty).clone(),
         });
     }
@@ -562,8 +563,6 @@ fn classify(cx: &Ctxt, ty: &Type) -> Option<ParamKind> {
                 None
             } else if runtime_type(ty, "AckSender") {
                 Some(ParamKind::Ack)
-            } else if runtime_type(ty, "Attachments") {
-                Some(ParamKind::Attachments)
             } else if runtime_type(ty, "Event") {
                 Some(ParamKind::RawEvent)
             } else if runtime_type(ty, "DisconnectReason") {
@@ -604,9 +603,9 @@ fn classify(cx: &Ctxt, ty: &Type) -> Option<ParamKind> {
 const STATE_HINT: &str = "shared state lives in the namespace itself: add a field (for example \
                           `state: Arc<AppState>`) and read it through `&self`";
 
-pub(crate) const PARAM_HINT: &str = "handlers receive `&Socket`, `AckSender`, `Attachments`, and \
-                                     payload arguments of types that implement \
-                                     `serde::Deserialize`";
+pub(crate) const PARAM_HINT: &str = "handlers receive `&Socket`, `AckSender`, and payload \
+                                     arguments of types that implement `serde::Deserialize` \
+                                     (binary attachments are `Binary` payloads)";
 
 /// Whether `ty` names the runtime type `name`: written `Name` (imported) or
 /// `socketio::..::Name`. A path through another module (`model::Event`) names a user type.
@@ -664,4 +663,19 @@ fn pretty(ty: &Type) -> String {
         out = out.replace(from, to);
     }
     out
+}
+
+/// The span of the name in a type: `Socket` in `&Socket`, `Option` in `Option<Token>`.
+fn type_name_span(ty: &Type) -> Span {
+    match ty {
+        Type::Reference(reference) => type_name_span(&reference.elem),
+        Type::Paren(inner) => type_name_span(&inner.elem),
+        Type::Group(inner) => type_name_span(&inner.elem),
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| ty.span(), |last| last.ident.span()),
+        _ => ty.span(),
+    }
 }
