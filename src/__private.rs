@@ -12,11 +12,10 @@ use std::fmt::Display;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use crate::interim::{
-    AckSender, Auth, BoxFuture, ConnectError, DisconnectReason, EmitEvent, Event, NamespaceHandler,
-    Socket,
-};
+pub use crate::NamespacePath;
+pub use socketio_runtime::namespace::{BoxFuture, ConnectError, NamespaceHandler};
 pub use socketio_runtime::protocol::ArgError;
+pub use socketio_runtime::socket::{AckSender, Auth, DisconnectReason, Event, IncomingEvent, Socket};
 
 /// A type a handler parameter can be deserialized into.
 #[diagnostic::on_unimplemented(
@@ -54,36 +53,46 @@ pub trait AckError: Display {}
 impl<T: Display> AckError for T {}
 
 /// The name the `match` of the generated `event` dispatches on.
-pub fn event_name(event: &Event) -> &str {
+pub fn event_name(event: &IncomingEvent) -> &str {
     event.name()
 }
 
 /// The ack the client asked for, if any.
-pub fn take_ack(event: &mut Event) -> Option<AckSender> {
+pub fn take_ack(event: &mut IncomingEvent) -> Option<AckSender> {
     event.take_ack()
 }
 
-/// The `AckSender` parameter: the client's, or one that sends nothing.
-pub fn ack_sender(ack: Option<AckSender>) -> AckSender {
-    ack.unwrap_or_else(AckSender::noop)
+/// An event whose handler takes an `AckSender`, sent without an ack: logged, and the
+/// handler is not called (a handler that may run without one takes
+/// `Option<AckSender>`).
+pub fn missing_ack(socket: &Socket, event: &IncomingEvent) {
+    tracing::debug!(
+        socket = %socket.id(),
+        event = event.name(),
+        "the handler takes an AckSender and the client asked for no ack, event ignored"
+    );
 }
 
 /// Payload argument `index` as `T`.
-pub fn arg<T: Payload>(event: &Event, index: usize) -> Result<T, ArgError> {
+pub fn arg<T: Payload>(event: &IncomingEvent, index: usize) -> Result<T, ArgError> {
     event.arg(index)
 }
 
 /// A payload that did not deserialize: the client gets `{"error": ".."}` if it asked
 /// for an ack, otherwise a debug line is logged. The handler is not called.
-pub fn reject(ack: Option<AckSender>, event: &Event, error: ArgError) {
-    match ack {
+pub fn reject(ack: impl Into<Option<AckSender>>, event: &IncomingEvent, error: ArgError) {
+    match ack.into() {
         Some(ack) => {
             tracing::debug!(event = event.name(), %error, "invalid payload, sending an error ack");
-            ack.send(&(ErrorAck {
-                error: &error.to_string(),
-            },));
+            send(ack, (ErrorAck { error: &error.to_string() },));
         }
         None => tracing::debug!(event = event.name(), %error, "invalid payload, event ignored"),
+    }
+}
+
+fn send(ack: AckSender, args: impl Serialize) {
+    if let Err(error) = ack.send(args) {
+        tracing::debug!(%error, "the ack could not be sent");
     }
 }
 
@@ -95,7 +104,7 @@ struct ErrorAck<'a> {
 /// A handler's return value becomes its ack.
 pub fn ack_value<T: AckValue>(ack: Option<AckSender>, value: T) {
     if let Some(ack) = ack {
-        ack.send(&(value,));
+        send(ack, (value,));
     }
 }
 
@@ -103,10 +112,8 @@ pub fn ack_value<T: AckValue>(ack: Option<AckSender>, value: T) {
 /// `{"error": e.to_string()}`.
 pub fn ack_result<T: AckValue, E: AckError>(ack: Option<AckSender>, result: Result<T, E>) {
     match (result, ack) {
-        (Ok(value), Some(ack)) => ack.send(&(value,)),
-        (Err(error), Some(ack)) => ack.send(&(ErrorAck {
-            error: &error.to_string(),
-        },)),
+        (Ok(value), Some(ack)) => send(ack, (value,)),
+        (Err(error), Some(ack)) => send(ack, (ErrorAck { error: &error.to_string() },)),
         (Ok(_), None) => {}
         (Err(error), None) => tracing::debug!(%error, "handler failed, no ack requested"),
     }
@@ -114,12 +121,8 @@ pub fn ack_result<T: AckValue, E: AckError>(ack: Option<AckSender>, result: Resu
 
 /// An event no `#[on]` handles, in a namespace without `#[fallback]`: ignored, as the
 /// Node server does.
-pub async fn unhandled(socket: &Socket, event: Event) {
-    tracing::debug!(
-        socket = socket.id(),
-        event = event.name(),
-        "no handler, event ignored"
-    );
+pub async fn unhandled(socket: &Socket, event: IncomingEvent) {
+    tracing::debug!(socket = %socket.id(), event = event.name(), "no handler, event ignored");
 }
 
 /// A type `connect`'s auth parameter can be deserialized into.
@@ -136,10 +139,11 @@ pub trait AuthPayload: DeserializeOwned {}
 impl<T: DeserializeOwned> AuthPayload for T {}
 
 /// The auth payload of `connect`, as `T`; refused with a `connect_error` when it does
-/// not deserialize.
+/// not deserialize. A client that sent no auth reads as `null`, so `Option<T>` is
+/// `None` (the raw `Auth` reads `{}`, as Node's `socket.handshake.auth`).
 pub fn auth<T: AuthPayload>(auth: &Auth) -> Result<T, ConnectError> {
-    auth.deserialize()
-        .map_err(|error| ConnectError::new(format!("invalid auth payload: {error}")))
+    let value = if auth.is_present() { auth.get() } else { serde_json::from_str("null") };
+    value.map_err(|error| ConnectError::new(format!("invalid auth payload: {error}")))
 }
 
 /// What `connect` may return.

@@ -17,9 +17,7 @@ pub(crate) struct Ctxt {
 
 impl Ctxt {
     pub(crate) fn new() -> Self {
-        Ctxt {
-            errors: RefCell::new(Some(Vec::new())),
-        }
+        Ctxt { errors: RefCell::new(Some(Vec::new())) }
     }
 
     /// An error spanned on the tokens of `tokens`.
@@ -33,11 +31,7 @@ impl Ctxt {
     }
 
     pub(crate) fn syn_error(&self, error: syn::Error) {
-        self.errors
-            .borrow_mut()
-            .as_mut()
-            .expect("Ctxt used after check()")
-            .push(error);
+        self.errors.borrow_mut().as_mut().expect("Ctxt used after check()").push(error);
     }
 
     /// Consumes the context: `Err` with every error combined, or `Ok` if there was none.

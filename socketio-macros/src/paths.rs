@@ -19,9 +19,7 @@ impl Paths {
             Some(path) => path.to_token_stream(),
             None => quote!(::socketio),
         };
-        Paths {
-            private: quote!(#root::__private),
-        }
+        Paths { private: quote!(#root::__private) }
     }
 
     /// `::socketio::__private::<item>`.
@@ -58,8 +56,7 @@ pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStrea
         .into_iter()
         .map(|mut token| {
             if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
                 inner.set_span(span);
                 token = proc_macro2::TokenTree::Group(inner);
             } else {

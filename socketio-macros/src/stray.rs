@@ -11,8 +11,7 @@ pub(crate) fn attribute(name: &str, attr: TokenStream, item: TokenStream) -> Tok
     if is_marker(&attr) {
         return item;
     }
-    let message =
-        format!("`#[{name}]` goes on a method of an impl block marked `#[namespace(\"/path\")]`");
+    let message = format!("`#[{name}]` goes on a method of an impl block marked `#[namespace(\"/path\")]`");
     let error = syn::Error::new(Span::call_site(), message).to_compile_error();
     quote! {
         #error

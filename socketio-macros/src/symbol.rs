@@ -16,14 +16,8 @@ pub(crate) const DISCONNECT: &str = "disconnect";
 
 /// Event names the Socket.IO clients reserve: the JS client refuses to emit them and
 /// treats incoming ones as its own lifecycle events.
-pub(crate) const RESERVED_EVENTS: &[&str] = &[
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+pub(crate) const RESERVED_EVENTS: &[&str] =
+    &["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
 /// Whether an attribute path is `name` or `socketio::name`.
 pub(crate) fn is_attr(path: &syn::Path, name: &str) -> bool {

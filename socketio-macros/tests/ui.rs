@@ -9,10 +9,7 @@ fn ui() {
     let t = trybuild::TestCases::new();
     match std::env::var("SOCKETIO_UI_ONLY") {
         Ok(only) => {
-            let (pass, fail) = (
-                format!("tests/ui/pass/{only}.rs"),
-                format!("tests/ui/fail/{only}.rs"),
-            );
+            let (pass, fail) = (format!("tests/ui/pass/{only}.rs"), format!("tests/ui/fail/{only}.rs"));
             if std::path::Path::new(&pass).exists() {
                 t.pass(pass);
             }

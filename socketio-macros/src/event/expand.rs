@@ -1,4 +1,4 @@
-//! `impl EmitEvent for T { const NAME: &'static str = ".."; }`.
+//! `impl Event for T { const NAME: &'static str = ".."; }`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,7 +8,7 @@ use crate::paths::Paths;
 
 pub(crate) fn expand(event: &EventType) -> TokenStream {
     let paths = Paths::new(event.krate.as_ref());
-    let event_trait = paths.private("EmitEvent");
+    let event_trait = paths.private("Event");
     let str = paths.str();
     let ident = &event.ident;
     let name = &event.name;

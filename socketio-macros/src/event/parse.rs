@@ -16,11 +16,8 @@ pub(crate) fn event_type(cx: &Ctxt, input: &DeriveInput) -> Option<EventType> {
         return None;
     }
 
-    let attrs: Vec<&Attribute> = input
-        .attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident(symbol::EVENT))
-        .collect();
+    let attrs: Vec<&Attribute> =
+        input.attrs.iter().filter(|attr| attr.path().is_ident(symbol::EVENT)).collect();
     let Some(first) = attrs.first() else {
         cx.error_spanned_by(
             &input.ident,
@@ -33,20 +30,14 @@ pub(crate) fn event_type(cx: &Ctxt, input: &DeriveInput) -> Option<EventType> {
         return None;
     };
     for extra in &attrs[1..] {
-        cx.error_spanned_by(
-            extra,
-            "`#[event]` is given twice: an event type has one name",
-        );
+        cx.error_spanned_by(extra, "`#[event]` is given twice: an event type has one name");
     }
 
     let hint = format!("`#[event(\"{}\")]`", snake_case(&input.ident.to_string()));
     let list = match first.meta.require_list() {
         Ok(list) if !list.tokens.is_empty() => list,
         _ => {
-            cx.error_spanned_by(
-                first,
-                format_args!("`#[event]` needs the event's name: {hint}"),
-            );
+            cx.error_spanned_by(first, format_args!("`#[event]` needs the event's name: {hint}"));
             return None;
         }
     };
@@ -75,27 +66,15 @@ pub(crate) fn event_type(cx: &Ctxt, input: &DeriveInput) -> Option<EventType> {
         return None;
     }
 
-    Some(EventType {
-        ident: input.ident.clone(),
-        generics: input.generics.clone(),
-        name,
-        krate,
-    })
+    Some(EventType { ident: input.ident.clone(), generics: input.generics.clone(), name, krate })
 }
 
 /// `"name"` then optionally `, crate = path`.
-fn parse_args(
-    cx: &Ctxt,
-    input: ParseStream,
-    hint: &str,
-) -> syn::Result<(Option<LitStr>, Option<Path>)> {
+fn parse_args(cx: &Ctxt, input: ParseStream, hint: &str) -> syn::Result<(Option<LitStr>, Option<Path>)> {
     let name = match input.parse::<Lit>() {
         Ok(Lit::Str(name)) => Some(name),
         Ok(other) => {
-            cx.error_spanned_by(
-                other,
-                format_args!("event names are string literals: {hint}"),
-            );
+            cx.error_spanned_by(other, format_args!("event names are string literals: {hint}"));
             None
         }
         Err(_) => {

@@ -55,13 +55,13 @@ fn no_repeats(cx: &Ctxt, handler: &Handler) {
         if matches!(param.kind, ParamKind::Data { .. }) {
             continue;
         }
-        if seen.contains(&param.kind) {
+        if seen.iter().any(|kind| kind.same_as(param.kind)) {
             cx.error_spanned_by(
                 &param.ty,
                 format_args!(
-                    "{} is already a parameter of `{}`: a handler receives it once",
+                    "`{}` already receives {}: a handler receives it once",
+                    handler.method,
                     param.kind.describe(),
-                    handler.method
                 ),
             );
         } else {
@@ -72,11 +72,12 @@ fn no_repeats(cx: &Ctxt, handler: &Handler) {
 
 fn connect_shape(cx: &Ctxt, handler: &Handler) {
     no_repeats(cx, handler);
+    let mut auth = false;
     for param in &handler.params {
         match param.kind {
-            ParamKind::Socket => {}
-            ParamKind::Data { index: 0 } => {}
-            ParamKind::Data { .. } => cx.error_spanned_by(
+            ParamKind::Socket { .. } => {}
+            ParamKind::Data { .. } | ParamKind::RawAuth { .. } if !auth => auth = true,
+            ParamKind::Data { .. } | ParamKind::RawAuth { .. } => cx.error_spanned_by(
                 &param.ty,
                 "`connect` receives one auth payload: gather its fields into one type that \
                  implements `serde::Deserialize`",
@@ -85,7 +86,7 @@ fn connect_shape(cx: &Ctxt, handler: &Handler) {
                 &param.ty,
                 format_args!(
                     "`connect` cannot receive {}: it receives `&Socket` and the auth payload \
-                     (a type that implements `serde::Deserialize`, such as `Option<Auth>`)",
+                     (a type that implements `serde::Deserialize`, such as `Option<Token>`)",
                     other.describe()
                 ),
             ),
@@ -103,7 +104,7 @@ fn connect_shape(cx: &Ctxt, handler: &Handler) {
 fn disconnect_shape(cx: &Ctxt, handler: &Handler) {
     no_repeats(cx, handler);
     for param in &handler.params {
-        if !matches!(param.kind, ParamKind::Socket | ParamKind::Reason) {
+        if !matches!(param.kind, ParamKind::Socket { .. } | ParamKind::Reason) {
             let what = match param.kind {
                 ParamKind::Data { .. } => "a payload".to_owned(),
                 other => other.describe().to_owned(),
@@ -131,31 +132,31 @@ fn event_shape(cx: &Ctxt, handler: &Handler) {
     let fallback = matches!(handler.kind, HandlerKind::Fallback);
     for param in &handler.params {
         match param.kind {
-            ParamKind::Socket | ParamKind::Ack => {}
+            ParamKind::Socket { .. } | ParamKind::Ack { .. } => {}
             ParamKind::RawEvent if fallback => {}
             ParamKind::Data { .. } if !fallback => {}
             ParamKind::RawEvent => cx.error_spanned_by(
                 &param.ty,
-                "the raw `Event` goes to the `#[fallback]` handler only: declare typed payload \
-                 parameters instead (or write your own type named `Event` with its module path, \
-                 e.g. `model::Event`)",
+                "the raw `IncomingEvent` goes to the `#[fallback]` handler only: declare typed \
+                 payload parameters instead",
             ),
             ParamKind::Data { .. } => cx.error_spanned_by(
                 &param.ty,
-                "the `#[fallback]` handler receives events of any shape: take the raw `Event` \
-                 and read its arguments with `event.arg::<T>(i)`",
+                "the `#[fallback]` handler receives events of any shape: take the raw \
+                 `IncomingEvent` and read its arguments with `event.arg::<T>(i)`",
             ),
-            ParamKind::Reason => cx.error_spanned_by(
+            ParamKind::Reason => {
+                cx.error_spanned_by(&param.ty, "`DisconnectReason` goes to the `disconnect` hook only")
+            }
+            ParamKind::RawAuth { .. } => cx.error_spanned_by(
                 &param.ty,
-                "`DisconnectReason` goes to the `disconnect` hook only",
+                "the `Auth` goes to the `connect` hook only; elsewhere read \
+                 `socket.handshake().auth()`",
             ),
         }
     }
 
-    let ack = handler
-        .params
-        .iter()
-        .position(|param| param.kind == ParamKind::Ack);
+    let ack = handler.params.iter().position(|param| param.kind.is_ack());
     if let Some(position) = ack {
         let ack = &handler.params[position];
         if position + 1 != handler.params.len() {

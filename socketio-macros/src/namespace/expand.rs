@@ -5,11 +5,11 @@
 //! ```text
 //! const _: () = {
 //!     impl NamespaceHandler for Chat {
-//!         const PATH: &'static str = "/chat";
 //!         fn connect(..)    { Box::pin(async move { /* auth, then self.connect(..) */ }) }
 //!         fn event(..)      { match event_name(&event) { "chat_message" => Box::pin(__socketio_on_chat_message(self, socket, event)), _ => .. } }
 //!         fn disconnect(..) { Box::pin(async move { self.disconnect(..).await }) }
 //!     }
+//!     impl NamespacePath for Chat { const PATH: &'static str = "/chat"; }
 //!
 //!     async fn __socketio_on_chat_message(this: &Chat, socket: &Socket, mut event: Event) {
 //!         /* take the ack, deserialize each argument, call the method, ack its reply */
@@ -30,32 +30,30 @@ use crate::paths::{respan, Paths};
 
 pub(crate) fn expand(namespace: &Namespace) -> TokenStream {
     let paths = Paths::new(namespace.krate.as_ref());
-    let cx = Cx {
-        p: &paths,
-        namespace,
-    };
+    let cx = Cx { p: &paths, namespace };
     let self_ty = &namespace.self_ty;
     let (impl_generics, _, where_clause) = namespace.generics.split_for_impl();
     let handler_trait = paths.private("NamespaceHandler");
+    let path_trait = paths.private("NamespacePath");
     let str = paths.str();
     let path = &namespace.path;
     let connect = cx.connect();
     let event = cx.event();
     let disconnect = cx.disconnect();
-    let helpers = namespace
-        .events
-        .iter()
-        .chain(&namespace.fallback)
-        .map(|handler| cx.helper(handler));
+    let helpers = namespace.events.iter().chain(&namespace.fallback).map(|handler| cx.helper(handler));
 
     quote! {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #handler_trait for #self_ty #where_clause {
-                const PATH: &'static #str = #path;
                 #connect
                 #event
                 #disconnect
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #path_trait for #self_ty #where_clause {
+                const PATH: &'static #str = #path;
             }
 
             #(#helpers)*
@@ -103,9 +101,12 @@ impl Cx<'_> {
                 let mut steps = TokenStream::new();
                 let mut args = Vec::new();
                 for param in &handler.params {
-                    if param.kind == ParamKind::Socket {
-                        let socket = local_at("socket", param.span);
-                        args.push(quote!(#socket));
+                    if let ParamKind::Socket { owned } = param.kind {
+                        args.push(socket_arg(param.span, owned));
+                        continue;
+                    }
+                    if let ParamKind::RawAuth { owned } = param.kind {
+                        args.push(cloned_if("auth", param.span, owned));
                         continue;
                     }
                     // The auth payload: check.rs allows nothing else.
@@ -117,10 +118,10 @@ impl Cx<'_> {
                     });
                     args.push(quote!(#value));
                 }
-                if !handler.params.iter().any(|p| p.kind == ParamKind::Socket) {
+                if !handler.params.iter().any(|p| p.kind.is_socket()) {
                     steps.extend(quote!(let _ = #socket;));
                 }
-                if !handler.params.iter().any(|p| p.kind != ParamKind::Socket) {
+                if handler.params.iter().all(|p| p.kind.is_socket()) {
                     steps.extend(quote!(let _ = #auth;));
                 }
                 let call = quote!(self.#method(#(#args),*).await);
@@ -162,7 +163,7 @@ impl Cx<'_> {
         let p = self.p;
         let a = self.lifetime();
         let (socket, event) = (local("socket"), local("event"));
-        let (socket_ty, event_ty) = (p.private("Socket"), p.private("Event"));
+        let (socket_ty, event_ty) = (p.private("Socket"), p.private("IncomingEvent"));
         let box_future = p.private("BoxFuture");
         let arms = self.namespace.events.iter().map(|handler| {
             let HandlerKind::On(name) = &handler.kind else {
@@ -219,17 +220,15 @@ impl Cx<'_> {
             Some(handler) => {
                 let method = &handler.method;
                 let mut unused = Vec::new();
-                for (kind, local) in [(ParamKind::Socket, &socket), (ParamKind::Reason, &reason)] {
-                    if !handler.params.iter().any(|param| param.kind == kind) {
-                        unused.push(local);
-                    }
+                if !handler.params.iter().any(|param| param.kind.is_socket()) {
+                    unused.push(&socket);
                 }
-                let args = handler.params.iter().map(|param| {
-                    let name = match param.kind {
-                        ParamKind::Socket => "socket",
-                        _ => "reason",
-                    };
-                    local_at(name, param.span)
+                if !handler.params.iter().any(|param| param.kind == ParamKind::Reason) {
+                    unused.push(&reason);
+                }
+                let args = handler.params.iter().map(|param| match param.kind {
+                    ParamKind::Socket { owned } => socket_arg(param.span, owned),
+                    _ => local_at("reason", param.span).into_token_stream(),
                 });
                 quote! {
                     #(let _ = #unused;)*
@@ -264,32 +263,46 @@ impl Cx<'_> {
         let self_ty = &self.namespace.self_ty;
         let (impl_generics, _, where_clause) = self.namespace.generics.split_for_impl();
         let name = helper_name(handler);
-        let (this, socket, event, ack) =
-            (local("this"), local("socket"), local("event"), local("ack"));
-        let (socket_ty, event_ty) = (p.private("Socket"), p.private("Event"));
+        let (this, socket, event, ack) = (local("this"), local("socket"), local("event"), local("ack"));
+        let (socket_ty, event_ty) = (p.private("Socket"), p.private("IncomingEvent"));
         let (ok, err) = (p.ok(), p.err());
         let method = &handler.method;
-        let has = |kind: ParamKind| handler.params.iter().any(|param| param.kind == kind);
+        let has_socket = handler.params.iter().any(|param| param.kind.is_socket());
+        let has_event = handler.params.iter().any(|p| p.kind == ParamKind::RawEvent);
+        let ack_param = handler.params.iter().find_map(|param| match param.kind {
+            ParamKind::Ack { optional } => Some(optional),
+            _ => None,
+        });
         let has_data = handler.data_params().next().is_some();
-        let takes_ack = has_data || has(ParamKind::Ack) || !matches!(handler.ret, Return::Unit);
+        let takes_ack = has_data || ack_param.is_some() || !matches!(handler.ret, Return::Unit);
 
         let mut steps = TokenStream::new();
         if takes_ack {
             let take_ack = p.private("take_ack");
-            steps.extend(quote!(let #ack = #take_ack(&mut #event);));
+            steps.extend(match ack_param {
+                // A handler that takes an `AckSender` runs only when there is one.
+                Some(false) => {
+                    let (some, missing) = (quote!(::core::option::Option::Some), p.private("missing_ack"));
+                    quote! {
+                        let #ack = match #take_ack(&mut #event) {
+                            #some(#ack) => #ack,
+                            _ => return #missing(#socket, &#event),
+                        };
+                    }
+                }
+                _ => quote!(let #ack = #take_ack(&mut #event);),
+            });
         }
         let mut args = Vec::new();
         for param in &handler.params {
             let at = param.span;
             match param.kind {
-                ParamKind::Socket => args.push(local_at("socket", at).into_token_stream()),
+                ParamKind::Socket { owned } => args.push(socket_arg(at, owned)),
                 ParamKind::RawEvent => args.push(local_at("event", at).into_token_stream()),
-                ParamKind::Ack => {
-                    let ack_sender = respan(p.private("ack_sender"), at);
-                    let ack = local_at("ack", at);
-                    args.push(quote_spanned!(at=> #ack_sender(#ack)));
+                ParamKind::Ack { .. } => args.push(local_at("ack", at).into_token_stream()),
+                ParamKind::Reason | ParamKind::RawAuth { .. } => {
+                    unreachable!("check.rs refuses them in event handlers")
                 }
-                ParamKind::Reason => unreachable!("check.rs refuses DisconnectReason here"),
                 ParamKind::Data { index } => {
                     let ty = &param.ty;
                     let value = local_at(&format!("arg{index}"), at);
@@ -306,10 +319,10 @@ impl Cx<'_> {
                 }
             }
         }
-        if !has(ParamKind::Socket) {
+        if !has_socket && ack_param != Some(false) {
             steps.extend(quote!(let _ = #socket;));
         }
-        if !takes_ack && !has(ParamKind::RawEvent) {
+        if !takes_ack && !has_event {
             steps.extend(quote!(let _ = #event;));
         }
         let call = quote!(#this.#method(#(#args),*).await);
@@ -329,7 +342,7 @@ impl Cx<'_> {
                 }
             }
         };
-        let mutable = (takes_ack || has(ParamKind::RawEvent)).then(|| quote!(mut));
+        let mutable = (takes_ack || has_event).then(|| quote!(mut));
         quote! {
             async fn #name #impl_generics(
                 #this: &#self_ty,
@@ -340,6 +353,21 @@ impl Cx<'_> {
                 #finish
             }
         }
+    }
+}
+
+/// The socket parameter: `socket`, or `socket.clone()` for a `Socket` taken by value.
+fn socket_arg(at: Span, owned: bool) -> TokenStream {
+    cloned_if("socket", at, owned)
+}
+
+/// The local `name`, cloned when the parameter takes it by value.
+fn cloned_if(name: &str, at: Span, owned: bool) -> TokenStream {
+    let local = local_at(name, at);
+    if owned {
+        quote_spanned!(at=> ::core::clone::Clone::clone(#local))
+    } else {
+        quote!(#local)
     }
 }
 
@@ -354,8 +382,5 @@ fn helper_name(handler: &Handler) -> Ident {
 
 /// Where to report about a type: its first token (stable Rust cannot join spans).
 fn first_span(ty: &syn::Type) -> Span {
-    ty.to_token_stream()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |token| token.span())
+    ty.to_token_stream().into_iter().next().map_or_else(Span::call_site, |token| token.span())
 }

@@ -22,9 +22,7 @@ pub(crate) fn namespace(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let namespace = match &mut item {
-        syn::Item::Impl(item_impl) if parse::item(&cx, item_impl) => {
-            parse::namespace(&cx, args, item_impl)
-        }
+        syn::Item::Impl(item_impl) if parse::item(&cx, item_impl) => parse::namespace(&cx, args, item_impl),
         syn::Item::Impl(item_impl) => {
             parse::strip_attrs(item_impl);
             None

@@ -47,12 +47,14 @@ pub(crate) struct Param {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ParamKind {
-    /// `&Socket`.
-    Socket,
-    /// `AckSender`: the client's ack callback, or a sender that does nothing when the
-    /// client asked for none.
-    Ack,
-    /// `Event`: the whole raw event (in `#[fallback]` only).
+    /// `&Socket`, or `Socket` (a clone of the cheap handle).
+    Socket { owned: bool },
+    /// `AckSender`: the handler runs only when the client asked for an ack.
+    /// `Option<AckSender>`: it always runs.
+    Ack { optional: bool },
+    /// `&Auth`, or `Auth` (a clone): the raw auth object (in `connect` only).
+    RawAuth { owned: bool },
+    /// `IncomingEvent`: the whole raw event (in `#[fallback]` only).
     RawEvent,
     /// `DisconnectReason` (in `disconnect` only).
     Reason,
@@ -66,12 +68,26 @@ impl ParamKind {
     /// How the parameter is called in messages.
     pub(crate) fn describe(self) -> &'static str {
         match self {
-            ParamKind::Socket => "`&Socket`",
-            ParamKind::Ack => "`AckSender`",
-            ParamKind::RawEvent => "`Event`",
-            ParamKind::Reason => "`DisconnectReason`",
-            ParamKind::Data { .. } => "payload",
+            ParamKind::Socket { .. } => "the socket",
+            ParamKind::Ack { .. } => "an `AckSender`",
+            ParamKind::RawAuth { .. } => "the `Auth`",
+            ParamKind::RawEvent => "the raw `IncomingEvent`",
+            ParamKind::Reason => "the `DisconnectReason`",
+            ParamKind::Data { .. } => "a payload",
         }
+    }
+
+    /// Whether two parameters receive the same thing (`&Socket` and `Socket` do).
+    pub(crate) fn same_as(self, other: ParamKind) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+    }
+
+    pub(crate) fn is_socket(self) -> bool {
+        matches!(self, ParamKind::Socket { .. })
+    }
+
+    pub(crate) fn is_ack(self) -> bool {
+        matches!(self, ParamKind::Ack { .. })
     }
 }
 
@@ -88,8 +104,6 @@ pub(crate) enum Return {
 
 impl Handler {
     pub(crate) fn data_params(&self) -> impl Iterator<Item = &Param> {
-        self.params
-            .iter()
-            .filter(|p| matches!(p.kind, ParamKind::Data { .. }))
+        self.params.iter().filter(|p| matches!(p.kind, ParamKind::Data { .. }))
     }
 }

@@ -71,10 +71,7 @@ fn parse_args(cx: &Ctxt, input: ParseStream) -> syn::Result<Args> {
             }
         } else if input.peek(Lit) {
             let lit: Lit = input.parse()?;
-            cx.error_spanned_by(
-                lit,
-                "the namespace path is a string literal: `#[namespace(\"/chat\")]`",
-            );
+            cx.error_spanned_by(lit, "the namespace path is a string literal: `#[namespace(\"/chat\")]`");
         } else if input.peek(syn::Ident) && input.peek2(Token![=]) {
             let key: syn::Ident = input.parse()?;
             input.parse::<Token![=]>()?;
@@ -90,9 +87,7 @@ fn parse_args(cx: &Ctxt, input: ParseStream) -> syn::Result<Args> {
             let ident: syn::Ident = input.parse()?;
             cx.error_spanned_by(
                 &ident,
-                format_args!(
-                    "the namespace path is a string literal: `#[namespace(\"/{ident}\")]`"
-                ),
+                format_args!("the namespace path is a string literal: `#[namespace(\"/{ident}\")]`"),
             );
         } else {
             return Err(lookahead.error());
@@ -120,19 +115,13 @@ fn check_path(cx: &Ctxt, lit: &LitStr) {
     if path.is_empty() {
         cx.error_spanned_by(lit, "empty namespace path: the main namespace is `\"/\"`");
     } else if !path.starts_with('/') {
-        cx.error_spanned_by(
-            lit,
-            format_args!("namespace paths start with `/`: write `\"/{path}\"`"),
-        );
+        cx.error_spanned_by(lit, format_args!("namespace paths start with `/`: write `\"/{path}\"`"));
     } else if path.contains(['{', '}']) {
         cx.error_spanned_by(
             lit,
             "dynamic namespaces (`/room-{id}`) are not supported: declare one namespace per path",
         );
-    } else if let Some(c) = path
-        .chars()
-        .find(|c| matches!(c, '?' | '#') || c.is_whitespace())
-    {
+    } else if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#') || c.is_whitespace()) {
         cx.error_spanned_by(
             lit,
             format_args!(
@@ -375,10 +364,7 @@ fn event_name(cx: &Ctxt, attr: &Attribute, method: &syn::Ident) -> Option<LitStr
     let name = match syn::parse2::<Lit>(list.tokens.clone()) {
         Ok(Lit::Str(name)) => name,
         Ok(other) => {
-            cx.error_spanned_by(
-                other,
-                format_args!("event names are string literals: {hint}"),
-            );
+            cx.error_spanned_by(other, format_args!("event names are string literals: {hint}"));
             return None;
         }
         Err(_) => {
@@ -405,9 +391,7 @@ fn event_name(cx: &Ctxt, attr: &Attribute, method: &syn::Ident) -> Option<LitStr
         };
         cx.error_spanned_by(
             &name,
-            format_args!(
-                "`{value}` is an event name reserved by Socket.IO, clients never send it: {fix}"
-            ),
+            format_args!("`{value}` is an event name reserved by Socket.IO, clients never send it: {fix}"),
         );
         return None;
     }
@@ -445,10 +429,7 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
             format_args!("{what} cannot be generic: its parameters' types decide what it receives"),
         );
     } else if let Some(where_clause) = &sig.generics.where_clause {
-        cx.error_spanned_by(
-            where_clause,
-            format_args!("{what} cannot have a where clause"),
-        );
+        cx.error_spanned_by(where_clause, format_args!("{what} cannot have a where clause"));
     }
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, format_args!("{what} cannot be variadic"));
@@ -457,9 +438,7 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
         Some(FnArg::Receiver(receiver)) => {
-            if receiver.reference.is_none()
-                || receiver.mutability.is_some()
-                || receiver.colon_token.is_some()
+            if receiver.reference.is_none() || receiver.mutability.is_some() || receiver.colon_token.is_some()
             {
                 cx.error_spanned_by(
                     receiver,
@@ -473,10 +452,7 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
         _ => {
             cx.error_spanned_by(
                 &sig.ident,
-                format_args!(
-                    "{what} takes `&self` first: write `async fn {}(&self, ..)`",
-                    sig.ident
-                ),
+                format_args!("{what} takes `&self` first: write `async fn {}(&self, ..)`", sig.ident),
             );
         }
     }
@@ -495,11 +471,7 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
             *index = data;
             data += 1;
         }
-        params.push(Param {
-            kind,
-            span: type_name_span(&typed.ty),
-            ty: (*typed.ty).clone(),
-        });
+        params.push(Param { kind, span: type_name_span(&typed.ty), ty: (*typed.ty).clone() });
     }
 
     let kind = match role {
@@ -509,12 +481,7 @@ fn handler(cx: &Ctxt, method: &ImplItemFn, role: Role) -> Option<Handler> {
         Role::Fallback => HandlerKind::Fallback,
         Role::Invalid => return None,
     };
-    Some(Handler {
-        kind,
-        method: sig.ident.clone(),
-        params,
-        ret: return_kind(&sig.output),
-    })
+    Some(Handler { kind, method: sig.ident.clone(), params, ret: return_kind(&sig.output) })
 }
 
 /// Decides what a parameter receives from the way its type is written. `None` after an
@@ -533,7 +500,10 @@ fn classify(cx: &Ctxt, ty: &Type) -> Option<ParamKind> {
                     );
                     return None;
                 }
-                return Some(ParamKind::Socket);
+                return Some(ParamKind::Socket { owned: false });
+            }
+            if runtime_type(&reference.elem, "Auth") && reference.mutability.is_none() {
+                return Some(ParamKind::RawAuth { owned: false });
             }
             if runtime_type(&reference.elem, "State") {
                 cx.error_spanned_by(ty, STATE_HINT);
@@ -556,43 +526,36 @@ fn classify(cx: &Ctxt, ty: &Type) -> Option<ParamKind> {
         }
         Type::Path(path) => {
             if runtime_type(ty, "Socket") {
-                cx.error_spanned_by(ty, "take the socket by reference: `&Socket`");
-                None
+                Some(ParamKind::Socket { owned: true })
             } else if runtime_type(ty, "State") {
                 cx.error_spanned_by(ty, STATE_HINT);
                 None
             } else if runtime_type(ty, "AckSender") {
-                Some(ParamKind::Ack)
-            } else if runtime_type(ty, "Event") {
+                Some(ParamKind::Ack { optional: false })
+            } else if option_of(path, "AckSender") {
+                Some(ParamKind::Ack { optional: true })
+            } else if runtime_type(ty, "Auth") {
+                Some(ParamKind::RawAuth { owned: true })
+            } else if runtime_type(ty, "IncomingEvent") {
                 Some(ParamKind::RawEvent)
             } else if runtime_type(ty, "DisconnectReason") {
                 Some(ParamKind::Reason)
             } else {
-                let _ = path;
                 Some(ParamKind::Data { index: 0 })
             }
         }
         Type::ImplTrait(_) => {
-            cx.error_spanned_by(
-                ty,
-                "`impl Trait` cannot be a handler parameter: name the payload's type",
-            );
+            cx.error_spanned_by(ty, "`impl Trait` cannot be a handler parameter: name the payload's type");
             None
         }
         Type::Infer(_) => {
-            cx.error_spanned_by(
-                ty,
-                "write the parameter's type: it decides what the handler receives",
-            );
+            cx.error_spanned_by(ty, "write the parameter's type: it decides what the handler receives");
             None
         }
         Type::TraitObject(_) | Type::Ptr(_) | Type::Never(_) | Type::BareFn(_) | Type::Slice(_) => {
             cx.error_spanned_by(
                 ty,
-                format_args!(
-                    "`{}` cannot be a handler parameter: {PARAM_HINT}",
-                    pretty(ty)
-                ),
+                format_args!("`{}` cannot be a handler parameter: {PARAM_HINT}", pretty(ty)),
             );
             None
         }
@@ -603,9 +566,27 @@ fn classify(cx: &Ctxt, ty: &Type) -> Option<ParamKind> {
 const STATE_HINT: &str = "shared state lives in the namespace itself: add a field (for example \
                           `state: Arc<AppState>`) and read it through `&self`";
 
-pub(crate) const PARAM_HINT: &str = "handlers receive `&Socket`, `AckSender`, and payload \
+const PARAM_HINT: &str = "handlers receive `&Socket`, `AckSender`, and payload \
                                      arguments of types that implement `serde::Deserialize` \
                                      (binary attachments are `Binary` payloads)";
+
+/// Whether `path` is `Option<name>` (or `std::option::Option<name>`, ..) with `name` a
+/// runtime type.
+fn option_of(path: &TypePath, name: &str) -> bool {
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if path.qself.is_some() || last.ident != "Option" {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 => runtime_type(inner, name),
+        _ => false,
+    }
+}
 
 /// Whether `ty` names the runtime type `name`: written `Name` (imported) or
 /// `socketio::..::Name`. A path through another module (`model::Event`) names a user type.
@@ -620,10 +601,7 @@ fn runtime_type(ty: &Type, name: &str) -> bool {
         return false;
     }
     path.segments.len() == 1 && path.leading_colon.is_none()
-        || path
-            .segments
-            .first()
-            .is_some_and(|first| first.ident == "socketio")
+        || path.segments.first().is_some_and(|first| first.ident == "socketio")
 }
 
 fn return_kind(output: &ReturnType) -> Return {
@@ -633,14 +611,9 @@ fn return_kind(output: &ReturnType) -> Return {
     };
     match ty {
         Type::Tuple(tuple) if tuple.elems.is_empty() => Return::Unit,
-        Type::Path(TypePath { qself: None, path }) if path.is_ident("bool") => {
-            Return::Bool(ty.clone())
-        }
+        Type::Path(TypePath { qself: None, path }) if path.is_ident("bool") => Return::Bool(ty.clone()),
         Type::Path(TypePath { qself: None, path })
-            if path
-                .segments
-                .last()
-                .is_some_and(|last| last.ident == "Result") =>
+            if path.segments.last().is_some_and(|last| last.ident == "Result") =>
         {
             Return::Result(ty.clone())
         }
@@ -651,15 +624,9 @@ fn return_kind(output: &ReturnType) -> Return {
 /// A type as a user would write it, for messages: `Vec<u8>` rather than `Vec < u8 >`.
 fn pretty(ty: &Type) -> String {
     let mut out = ty.to_token_stream().to_string();
-    for (from, to) in [
-        (" <", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" :: ", "::"),
-        (":: ", "::"),
-        ("& ", "&"),
-        (" ,", ","),
-    ] {
+    for (from, to) in
+        [(" <", "<"), ("< ", "<"), (" >", ">"), (" :: ", "::"), (":: ", "::"), ("& ", "&"), (" ,", ",")]
+    {
         out = out.replace(from, to);
     }
     out
@@ -671,11 +638,7 @@ fn type_name_span(ty: &Type) -> Span {
         Type::Reference(reference) => type_name_span(&reference.elem),
         Type::Paren(inner) => type_name_span(&inner.elem),
         Type::Group(inner) => type_name_span(&inner.elem),
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .map_or_else(|| ty.span(), |last| last.ident.span()),
+        Type::Path(path) => path.path.segments.last().map_or_else(|| ty.span(), |last| last.ident.span()),
         _ => ty.span(),
     }
 }

@@ -42,8 +42,7 @@ impl Sid {
     pub fn parse(s: &str) -> Option<Sid> {
         let ok = !s.is_empty()
             && s.len() <= MAX_SID_LEN
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Sid(s.into()))
     }
 }

@@ -66,11 +66,7 @@ pub struct RawJson {
 
 impl RawJson {
     pub(crate) fn new(text: Str, range: Range<usize>, lone_surrogates: bool) -> RawJson {
-        RawJson {
-            text,
-            range,
-            lone_surrogates,
-        }
+        RawJson { text, range, lone_surrogates }
     }
 
     /// The JSON text, as received.
@@ -82,6 +78,15 @@ impl RawJson {
     /// strings become U+FFFD.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         from_json(self.as_str(), self.lone_surrogates, &[])
+    }
+}
+
+/// Serialized as the JSON it holds, unchanged.
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let value: &RawValue = serde_json::from_str(self.as_str()).map_err(S::Error::custom)?;
+        value.serialize(serializer)
     }
 }
 
@@ -119,22 +124,12 @@ pub struct Args {
 
 impl Args {
     pub(crate) fn new(text: Str, elems: Vec<Range<usize>>, lone_surrogates: bool) -> Args {
-        Args {
-            text,
-            elems,
-            attachments: Vec::new(),
-            lone_surrogates,
-        }
+        Args { text, elems, attachments: Vec::new(), lone_surrogates }
     }
 
     /// No arguments.
     pub fn empty() -> Args {
-        Args {
-            text: Str::from(""),
-            elems: Vec::new(),
-            attachments: Vec::new(),
-            lone_surrogates: false,
-        }
+        Args { text: Str::from(""), elems: Vec::new(), attachments: Vec::new(), lone_surrogates: false }
     }
 
     pub(crate) fn set_attachments(&mut self, attachments: Vec<Bytes>) {
@@ -261,20 +256,11 @@ mod tests {
         assert_eq!(a.len(), 4);
         assert_eq!(a.get::<i64>(0).unwrap(), 1);
         assert_eq!(a.get::<String>(1).unwrap(), "two");
-        assert_eq!(
-            a.get::<serde_json::Value>(2).unwrap(),
-            serde_json::json!({"x": [true]})
-        );
+        assert_eq!(a.get::<serde_json::Value>(2).unwrap(), serde_json::json!({"x": [true]}));
         assert_eq!(a.get::<Option<u8>>(3).unwrap(), None);
         assert_eq!(a.get::<Option<u8>>(9).unwrap(), None);
-        assert!(matches!(
-            a.get::<u8>(9),
-            Err(ArgError::Missing { index: 9 })
-        ));
-        assert!(matches!(
-            a.get::<u8>(1),
-            Err(ArgError::Invalid { index: 1, .. })
-        ));
+        assert!(matches!(a.get::<u8>(9), Err(ArgError::Missing { index: 9 })));
+        assert!(matches!(a.get::<u8>(1), Err(ArgError::Invalid { index: 1, .. })));
         assert_eq!(a.raw(2), Some(r#"{"x": [true]}"#));
     }
 

@@ -302,9 +302,8 @@ mod tests {
             with_outgoing(|| serde_json::to_string(&(Binary::from(vec![9u8]), 1)).unwrap());
         assert_eq!(json, r#"[{"_placeholder":true,"num":0},1]"#);
         assert_eq!(attachments, vec![Bytes::from(vec![9u8])]);
-        let back: Binary = with_incoming(&attachments, || {
-            serde_json::from_str(r#"{"_placeholder":true,"num":0}"#).unwrap()
-        });
+        let back: Binary =
+            with_incoming(&attachments, || serde_json::from_str(r#"{"_placeholder":true,"num":0}"#).unwrap());
         assert_eq!(back.as_ref(), &[9]);
     }
 }

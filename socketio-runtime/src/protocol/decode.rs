@@ -18,14 +18,8 @@ use crate::engine::Str;
 pub const MAX_ACK_ID: u64 = (1 << 53) - 1;
 
 /// Event names a client may not emit (socket.io-parser `RESERVED_EVENTS`).
-pub const RESERVED_EVENTS: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+pub const RESERVED_EVENTS: [&str; 6] =
+    ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
 /// Limits of a [`Decoder`].
 ///
@@ -45,10 +39,7 @@ pub struct DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        DecoderConfig {
-            max_attachments: 10,
-            max_depth: 128,
-        }
+        DecoderConfig { max_attachments: 10, max_depth: 128 }
     }
 }
 
@@ -94,10 +85,7 @@ struct Pending {
 impl Decoder {
     /// A decoder with the given limits.
     pub fn new(config: DecoderConfig) -> Decoder {
-        Decoder {
-            config,
-            pending: None,
-        }
+        Decoder { config, pending: None }
     }
 
     /// Whether a binary packet is waiting for attachments.
@@ -114,11 +102,8 @@ impl Decoder {
         if attachments == 0 {
             return Ok(Some(packet));
         }
-        self.pending = Some(Pending {
-            packet,
-            expected: attachments,
-            attachments: Vec::with_capacity(attachments),
-        });
+        self.pending =
+            Some(Pending { packet, expected: attachments, attachments: Vec::with_capacity(attachments) });
         Ok(None)
     }
 
@@ -132,18 +117,11 @@ impl Decoder {
         if pending.attachments.len() < pending.expected {
             return Ok(None);
         }
-        let Some(Pending {
-            mut packet,
-            attachments,
-            ..
-        }) = self.pending.take()
-        else {
+        let Some(Pending { mut packet, attachments, .. }) = self.pending.take() else {
             return Err(ProtocolError::UnexpectedBinary);
         };
         match &mut packet.data {
-            PacketData::Event { args, .. } | PacketData::Ack(args) => {
-                args.set_attachments(attachments)
-            }
+            PacketData::Event { args, .. } | PacketData::Ack(args) => args.set_attachments(attachments),
             _ => return Err(ProtocolError::IllegalAttachments),
         }
         Ok(Some(packet))
@@ -155,10 +133,7 @@ impl Decoder {
 fn decode_string(text: Str, config: &DecoderConfig) -> Result<(Packet, usize), ProtocolError> {
     let s: &str = &text;
     let b = s.as_bytes();
-    let ty = b
-        .first()
-        .and_then(|d| PacketType::from_digit(*d))
-        .ok_or(ProtocolError::UnknownType)?;
+    let ty = b.first().and_then(|d| PacketType::from_digit(*d)).ok_or(ProtocolError::UnknownType)?;
     let mut i = 1;
 
     let attachments = if ty.is_binary() {
@@ -179,10 +154,7 @@ fn decode_string(text: Str, config: &DecoderConfig) -> Result<(Packet, usize), P
     // A namespace starts with '/' and runs to the first ',' or to the end.
     let nsp = if b.get(i) == Some(&b'/') {
         let start = i;
-        let end = b[i..]
-            .iter()
-            .position(|&c| c == b',')
-            .map_or(b.len(), |p| i + p);
+        let end = b[i..].iter().position(|&c| c == b',').map_or(b.len(), |p| i + p);
         i = (end + 1).min(b.len());
         Some(start..end)
     } else {
@@ -207,15 +179,7 @@ fn decode_string(text: Str, config: &DecoderConfig) -> Result<(Packet, usize), P
 
     let payload = (i < b.len()).then_some(i..b.len());
     let data = decode_payload(ty, &text, payload, attachments, config)?;
-    Ok((
-        Packet {
-            text,
-            nsp,
-            id,
-            data,
-        },
-        attachments,
-    ))
+    Ok((Packet { text, nsp, id, data }, attachments))
 }
 
 /// Checks the payload against its packet type.
@@ -234,9 +198,7 @@ fn decode_payload(
         };
     };
     let json = text.get(range.clone()).ok_or(ProtocolError::InvalidJson)?;
-    let lone = json::scan(json, config.max_depth)
-        .map_err(|_| ProtocolError::TooDeep)?
-        .lone_surrogates;
+    let lone = json::scan(json, config.max_depth).map_err(|_| ProtocolError::TooDeep)?.lone_surrogates;
     let base = text.as_ptr() as usize;
     let offset_of = |raw: &RawValue| {
         let start = raw.get().as_ptr() as usize - base;
@@ -246,11 +208,9 @@ fn decode_payload(
     match ty {
         PacketType::Disconnect => Err(ProtocolError::InvalidPayload),
         PacketType::Connect | PacketType::ConnectError => {
-            let raw: &RawValue =
-                serde_json::from_str(json).map_err(|_| ProtocolError::InvalidJson)?;
+            let raw: &RawValue = serde_json::from_str(json).map_err(|_| ProtocolError::InvalidJson)?;
             let v = raw.get();
-            let shape_ok =
-                v.starts_with('{') || (ty == PacketType::ConnectError && v.starts_with('"'));
+            let shape_ok = v.starts_with('{') || (ty == PacketType::ConnectError && v.starts_with('"'));
             if !shape_ok {
                 return Err(ProtocolError::InvalidPayload);
             }
@@ -261,11 +221,10 @@ fn decode_payload(
             })
         }
         PacketType::Event | PacketType::BinaryEvent | PacketType::Ack | PacketType::BinaryAck => {
-            let elems: Vec<&RawValue> =
-                serde_json::from_str(json).map_err(|e| match e.classify() {
-                    Category::Data => ProtocolError::InvalidPayload,
-                    _ => ProtocolError::InvalidJson,
-                })?;
+            let elems: Vec<&RawValue> = serde_json::from_str(json).map_err(|e| match e.classify() {
+                Category::Data => ProtocolError::InvalidPayload,
+                _ => ProtocolError::InvalidJson,
+            })?;
             if attachments > 0 {
                 let ok = if lone {
                     check_placeholders(&json::replace_lone_surrogates(json), attachments)
@@ -283,10 +242,7 @@ fn decode_payload(
             }
             let first = elems.first().ok_or(ProtocolError::InvalidPayload)?;
             let name = event_name(text, first, offset_of(first), lone)?;
-            Ok(PacketData::Event {
-                name,
-                args: args.skip(1),
-            })
+            Ok(PacketData::Event { name, args: args.skip(1) })
         }
     }
 }

@@ -132,11 +132,7 @@ pub fn event<A: Serialize + ?Sized>(
 }
 
 /// ACK (or BINARY_ACK): `43[/nsp,]id[args...]`.
-pub fn ack<A: Serialize + ?Sized>(
-    nsp: &str,
-    id: u64,
-    args: &A,
-) -> Result<EncodedPacket, EncodeError> {
+pub fn ack<A: Serialize + ?Sized>(nsp: &str, id: u64, args: &A) -> Result<EncodedPacket, EncodeError> {
     let mut buf = header(PacketType::Ack, nsp, Some(id), 32);
     buf.push(b'[');
     let (written, attachments) = with_outgoing(|| write_args(&mut buf, args, true));
@@ -174,12 +170,8 @@ fn finish(mut buf: Vec<u8>, attachments: Vec<Bytes>) -> EncodedPacket {
         buf.splice(2..2, count.bytes());
     }
     // Only UTF-8 was written (ASCII, `&str`s and serde_json's output).
-    let text = String::from_utf8(buf)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    EncodedPacket {
-        frame: Frame::from_text_buffer(text),
-        attachments,
-    }
+    let text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    EncodedPacket { frame: Frame::from_text_buffer(text), attachments }
 }
 
 /// Writes a value that cannot fail to serialize (strings, `Value`s).
@@ -193,10 +185,7 @@ fn write_args<A: Serialize + ?Sized>(
     args: &A,
     first: bool,
 ) -> Result<(), serde_json::Error> {
-    match args.serialize(Spread {
-        buf: &mut *buf,
-        first,
-    }) {
+    match args.serialize(Spread { buf: &mut *buf, first }) {
         Ok(()) => Ok(()),
         Err(SpreadError::Json(e)) => Err(e),
         Err(SpreadError::NotATuple) => {
@@ -248,9 +237,7 @@ impl SerializeTuple for Spread<'_> {
             self.buf.push(b',');
         }
         self.first = false;
-        value
-            .serialize(&mut serde_json::Serializer::new(&mut *self.buf))
-            .map_err(SpreadError::Json)
+        value.serialize(&mut serde_json::Serializer::new(&mut *self.buf)).map_err(SpreadError::Json)
     }
 
     fn end(self) -> Result<(), SpreadError> {

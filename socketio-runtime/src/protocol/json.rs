@@ -131,38 +131,21 @@ mod tests {
         for (input, found, replaced) in [
             (r#"["a\ud83d"]"#, true, r#"["a\ufffd"]"#),
             (r#"["\ude00b"]"#, true, r#"["\ufffdb"]"#),
-            (
-                r#"["\ud83d\ud83d\ude00"]"#,
-                true,
-                r#"["\ufffd\ud83d\ude00"]"#,
-            ),
+            (r#"["\ud83d\ud83d\ude00"]"#, true, r#"["\ufffd\ud83d\ude00"]"#),
             (r#"["\ud83d\ude00"]"#, false, r#"["\ud83d\ude00"]"#),
             (r#"["\\ud83d"]"#, false, r#"["\\ud83d"]"#),
             (r#"["é\u00e9"]"#, false, r#"["é\u00e9"]"#),
         ] {
-            assert_eq!(
-                scan(input, 8).map(|s| s.lone_surrogates),
-                Ok(found),
-                "{input}"
-            );
+            assert_eq!(scan(input, 8).map(|s| s.lone_surrogates), Ok(found), "{input}");
             assert_eq!(replace_lone_surrogates(input), replaced, "{input}");
-            let fixed: Result<Vec<String>, _> =
-                serde_json::from_str(&replace_lone_surrogates(input));
+            let fixed: Result<Vec<String>, _> = serde_json::from_str(&replace_lone_surrogates(input));
             assert!(fixed.is_ok(), "{input}");
         }
     }
 
     #[test]
     fn junk_does_not_panic() {
-        for junk in [
-            "\"\\",
-            "\"\\u",
-            "\"\\ud83d\\u",
-            "\"\\ud83d\\",
-            "\"\\uzzzz\"",
-            "]]]]",
-            "\"é\\",
-        ] {
+        for junk in ["\"\\", "\"\\u", "\"\\ud83d\\u", "\"\\ud83d\\", "\"\\uzzzz\"", "]]]]", "\"é\\"] {
             let _ = scan(junk, 4);
             let _ = replace_lone_surrogates(junk);
         }

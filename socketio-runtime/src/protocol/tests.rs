@@ -43,16 +43,12 @@ fn connect_packets() {
     assert!(matches!(p.data(), PacketData::Connect(None)));
 
     let p = decode(r#"40{"token":"123"}"#).unwrap();
-    let PacketData::Connect(Some(auth)) = p.data() else {
-        panic!()
-    };
+    let PacketData::Connect(Some(auth)) = p.data() else { panic!() };
     assert_eq!(auth.as_str(), r#"{"token":"123"}"#);
 
     let p = decode(r#"40/admin,{"token":"x"}"#).unwrap();
     assert_eq!(p.nsp(), "/admin");
-    let PacketData::Connect(Some(auth)) = p.data() else {
-        panic!()
-    };
+    let PacketData::Connect(Some(auth)) = p.data() else { panic!() };
     #[derive(Deserialize)]
     struct Auth {
         token: String,
@@ -74,10 +70,7 @@ fn event_packets() {
     assert_eq!(raw_args(&args), ["1"]);
 
     let (name, args, id, nsp) = event(r#"42/admin,13["foo"]"#);
-    assert_eq!(
-        (name.as_str(), id, nsp.as_str()),
-        ("foo", Some(13), "/admin")
-    );
+    assert_eq!((name.as_str(), id, nsp.as_str()), ("foo", Some(13), "/admin"));
     assert!(args.is_empty());
 
     let (name, args, ..) = event(r#"42["message",1,"2",{"3":[true]}]"#);
@@ -101,9 +94,7 @@ fn event_packets() {
 fn ack_packets() {
     let p = decode(r#"43/admin,13["bar"]"#).unwrap();
     assert_eq!((p.nsp(), p.id()), ("/admin", Some(13)));
-    let PacketData::Ack(args) = p.into_data() else {
-        panic!()
-    };
+    let PacketData::Ack(args) = p.into_data() else { panic!() };
     assert_eq!(args.get::<String>(0).unwrap(), "bar");
 
     let p = decode("437[]").unwrap();
@@ -128,13 +119,8 @@ fn binary_event_with_one_attachment() {
     let mut d = Decoder::default();
     let header = r#"451-["baz",{"_placeholder":true,"num":0}]"#;
     assert!(d.decode_text(sio(header)).unwrap().is_none());
-    let p = d
-        .decode_binary(Bytes::from_static(&[1, 2, 3]))
-        .unwrap()
-        .unwrap();
-    let PacketData::Event { name, args } = p.into_data() else {
-        panic!()
-    };
+    let p = d.decode_binary(Bytes::from_static(&[1, 2, 3])).unwrap().unwrap();
+    let PacketData::Event { name, args } = p.into_data() else { panic!() };
     assert_eq!(name, "baz");
     assert_eq!(args.attachments(), [Bytes::from_static(&[1, 2, 3])]);
     assert_eq!(args.get::<Binary>(0).unwrap().as_ref(), &[1, 2, 3]);
@@ -149,9 +135,7 @@ fn binary_ack_with_two_attachments() {
     assert!(d.decode_binary(Bytes::from_static(b"a")).unwrap().is_none());
     let p = d.decode_binary(Bytes::from_static(b"b")).unwrap().unwrap();
     assert_eq!(p.id(), Some(789));
-    let PacketData::Ack(args) = p.into_data() else {
-        panic!()
-    };
+    let PacketData::Ack(args) = p.into_data() else { panic!() };
     assert_eq!(args.get::<Binary>(1).unwrap().as_ref(), b"b");
     assert_eq!(args.get::<Binary>(0).unwrap().as_ref(), b"a");
 
@@ -162,17 +146,9 @@ fn binary_ack_with_two_attachments() {
         data: Binary,
     }
     let mut d = Decoder::default();
-    d.decode_text(sio(
-        r#"451-["up",{"name":"f","data":{"_placeholder":true,"num":0}}]"#,
-    ))
-    .unwrap();
-    let p = d
-        .decode_binary(Bytes::from_static(b"xyz"))
-        .unwrap()
-        .unwrap();
-    let PacketData::Event { args, .. } = p.into_data() else {
-        panic!()
-    };
+    d.decode_text(sio(r#"451-["up",{"name":"f","data":{"_placeholder":true,"num":0}}]"#)).unwrap();
+    let p = d.decode_binary(Bytes::from_static(b"xyz")).unwrap().unwrap();
+    let PacketData::Event { args, .. } = p.into_data() else { panic!() };
     let f: File = args.get(0).unwrap();
     assert_eq!((f.name.as_str(), f.data.as_ref()), ("f", &b"xyz"[..]));
 }
@@ -195,20 +171,9 @@ fn d1_unknown_types() {
 
 #[test]
 fn d5_connect_payload_must_be_an_object() {
-    for text in [
-        r#"40"tok""#,
-        "40[1]",
-        "40null",
-        "40{bad",
-        "40/admin,[]",
-        "40{}x",
-        "40 ",
-    ] {
+    for text in [r#"40"tok""#, "40[1]", "40null", "40{bad", "40/admin,[]", "40{}x", "40 "] {
         assert!(
-            matches!(
-                refused(text),
-                ProtocolError::InvalidPayload | ProtocolError::InvalidJson
-            ),
+            matches!(refused(text), ProtocolError::InvalidPayload | ProtocolError::InvalidJson),
             "{text:?}"
         );
     }
@@ -217,14 +182,8 @@ fn d5_connect_payload_must_be_an_object() {
 
 #[test]
 fn d6_connect_error_decodes_for_the_layer_to_refuse() {
-    assert!(matches!(
-        decode("44{}").unwrap().data(),
-        PacketData::ConnectError(_)
-    ));
-    assert!(matches!(
-        decode(r#"44"x""#).unwrap().data(),
-        PacketData::ConnectError(_)
-    ));
+    assert!(matches!(decode("44{}").unwrap().data(), PacketData::ConnectError(_)));
+    assert!(matches!(decode(r#"44"x""#).unwrap().data(), PacketData::ConnectError(_)));
     assert_eq!(refused("44"), ProtocolError::InvalidPayload);
     assert_eq!(refused("44[]"), ProtocolError::InvalidPayload);
 }
@@ -243,10 +202,7 @@ fn d8_namespace_with_query_is_literal() {
 fn d10_event_payload_must_be_a_non_empty_array() {
     for text in ["42{}", r#"42"x""#, "42[]", "42", "42/admin,", "421"] {
         assert!(
-            matches!(
-                refused(text),
-                ProtocolError::InvalidPayload | ProtocolError::InvalidJson
-            ),
+            matches!(refused(text), ProtocolError::InvalidPayload | ProtocolError::InvalidJson),
             "{text:?}"
         );
     }
@@ -262,32 +218,19 @@ fn d11_event_name_must_be_string_or_number() {
 #[test]
 fn d12_reserved_event_names() {
     for name in RESERVED_EVENTS {
-        assert_eq!(
-            refused(&format!(r#"42["{name}"]"#)),
-            ProtocolError::ReservedEventName,
-            "{name}"
-        );
+        assert_eq!(refused(&format!(r#"42["{name}"]"#)), ProtocolError::ReservedEventName, "{name}");
     }
     // Escaped spellings of a reserved name are the same name.
-    assert_eq!(
-        refused(r#"42["conn\u0065ct"]"#),
-        ProtocolError::ReservedEventName
-    );
+    assert_eq!(refused(r#"42["conn\u0065ct"]"#), ProtocolError::ReservedEventName);
 }
 
 #[test]
 fn d13_invalid_ack_ids() {
-    for text in [
-        r#"42abc["x"]"#,
-        r#"42-1["x"]"#,
-        r#"42abc["message-with-ack",1,"2",{"3":[false]}]"#,
-        r#"42+1["x"]"#,
-    ] {
+    for text in
+        [r#"42abc["x"]"#, r#"42-1["x"]"#, r#"42abc["message-with-ack",1,"2",{"3":[false]}]"#, r#"42+1["x"]"#]
+    {
         assert!(
-            matches!(
-                refused(text),
-                ProtocolError::InvalidPayload | ProtocolError::InvalidJson
-            ),
+            matches!(refused(text), ProtocolError::InvalidPayload | ProtocolError::InvalidJson),
             "{text:?}"
         );
     }
@@ -299,10 +242,7 @@ fn d14_ack_ids_fit_javascript_numbers() {
     assert_eq!(decode(&max).unwrap().id(), Some(MAX_ACK_ID));
     let over = format!(r#"42{}["x"]"#, MAX_ACK_ID + 1);
     assert_eq!(refused(&over), ProtocolError::AckIdOutOfRange);
-    assert_eq!(
-        refused(r#"42999999999999999999999["x"]"#),
-        ProtocolError::AckIdOutOfRange
-    );
+    assert_eq!(refused(r#"42999999999999999999999["x"]"#), ProtocolError::AckIdOutOfRange);
     let huge = format!(r#"42{}["x"]"#, "9".repeat(100_000));
     assert_eq!(refused(&huge), ProtocolError::AckIdOutOfRange);
     // Leading zeros read as JavaScript's Number() reads them.
@@ -331,14 +271,8 @@ fn d17_disconnect_takes_no_payload() {
 #[test]
 fn d18_attachment_counts() {
     assert_eq!(refused(r#"4511-["x"]"#), ProtocolError::TooManyAttachments);
-    assert_eq!(
-        refused(r#"459999999999-["x"]"#),
-        ProtocolError::TooManyAttachments
-    );
-    assert_eq!(
-        refused(&format!(r#"45{}-["x"]"#, "9".repeat(100_000))),
-        ProtocolError::TooManyAttachments
-    );
+    assert_eq!(refused(r#"459999999999-["x"]"#), ProtocolError::TooManyAttachments);
+    assert_eq!(refused(&format!(r#"45{}-["x"]"#, "9".repeat(100_000))), ProtocolError::TooManyAttachments);
     assert_eq!(refused(r#"451["x"]"#), ProtocolError::IllegalAttachments);
     assert_eq!(refused("45a-"), ProtocolError::IllegalAttachments);
     assert_eq!(refused(r#"45-["x"]"#), ProtocolError::IllegalAttachments);
@@ -346,10 +280,7 @@ fn d18_attachment_counts() {
     // The limit is configurable.
     let mut d = Decoder::new(DecoderConfig::default().max_attachments(2));
     let three = r#"453-["x",{"_placeholder":true,"num":0}]"#;
-    assert_eq!(
-        d.decode_text(sio(three)).unwrap_err(),
-        ProtocolError::TooManyAttachments
-    );
+    assert_eq!(d.decode_text(sio(three)).unwrap_err(), ProtocolError::TooManyAttachments);
     let mut d = Decoder::default();
     let ten = r#"4510-["x",{"_placeholder":true,"num":9}]"#;
     assert!(d.decode_text(sio(ten)).unwrap().is_none());
@@ -358,15 +289,9 @@ fn d18_attachment_counts() {
 #[test]
 fn d19_zero_attachments() {
     let mut d = Decoder::default();
-    assert_eq!(
-        d.decode_text(sio(r#"450-["x"]"#)).unwrap_err(),
-        ProtocolError::IllegalAttachments
-    );
+    assert_eq!(d.decode_text(sio(r#"450-["x"]"#)).unwrap_err(), ProtocolError::IllegalAttachments);
     assert!(!d.is_reconstructing());
-    assert_eq!(
-        d.decode_binary(Bytes::from_static(b"x")).unwrap_err(),
-        ProtocolError::UnexpectedBinary
-    );
+    assert_eq!(d.decode_binary(Bytes::from_static(b"x")).unwrap_err(), ProtocolError::UnexpectedBinary);
 }
 
 #[test]
@@ -393,26 +318,16 @@ fn d21_placeholders_outside_binary_packets_stay_plain_objects() {
 #[test]
 fn d22_text_while_attachments_are_pending() {
     let mut d = Decoder::default();
-    d.decode_text(sio(r#"451-["x",{"_placeholder":true,"num":0}]"#))
-        .unwrap();
-    assert_eq!(
-        d.decode_text(sio(r#"42["y"]"#)).unwrap_err(),
-        ProtocolError::TextWhileReconstructing
-    );
+    d.decode_text(sio(r#"451-["x",{"_placeholder":true,"num":0}]"#)).unwrap();
+    assert_eq!(d.decode_text(sio(r#"42["y"]"#)).unwrap_err(), ProtocolError::TextWhileReconstructing);
     // The decoder is reset: the attachment that follows is unexpected.
-    assert_eq!(
-        d.decode_binary(Bytes::from_static(b"x")).unwrap_err(),
-        ProtocolError::UnexpectedBinary
-    );
+    assert_eq!(d.decode_binary(Bytes::from_static(b"x")).unwrap_err(), ProtocolError::UnexpectedBinary);
 }
 
 #[test]
 fn c13_binary_without_header() {
     let mut d = Decoder::default();
-    assert_eq!(
-        d.decode_binary(Bytes::from_static(b"x")).unwrap_err(),
-        ProtocolError::UnexpectedBinary
-    );
+    assert_eq!(d.decode_binary(Bytes::from_static(b"x")).unwrap_err(), ProtocolError::UnexpectedBinary);
 }
 
 #[test]
@@ -445,13 +360,8 @@ fn d26_lone_surrogates_from_javascript() {
     assert!(d.decode_text(sio(header)).unwrap().is_none());
     // In auth.
     let p = decode(r#"40{"name":"\udc00"}"#).unwrap();
-    let PacketData::Connect(Some(auth)) = p.data() else {
-        panic!()
-    };
-    assert_eq!(
-        auth.deserialize::<serde_json::Value>().unwrap()["name"],
-        "\u{fffd}"
-    );
+    let PacketData::Connect(Some(auth)) = p.data() else { panic!() };
+    assert_eq!(auth.deserialize::<serde_json::Value>().unwrap()["name"], "\u{fffd}");
 }
 
 // ---- encoder ----
@@ -460,44 +370,17 @@ fn d26_lone_surrogates_from_javascript() {
 fn encoder_writes_the_examples() {
     let cases = [
         (encode::connect("/", "abc"), r#"40{"sid":"abc"}"#),
-        (
-            encode::connect("/custom", "abc"),
-            r#"40/custom,{"sid":"abc"}"#,
-        ),
+        (encode::connect("/custom", "abc"), r#"40/custom,{"sid":"abc"}"#),
         (encode::disconnect("/admin"), "41/admin,"),
-        (
-            encode::event("/", "foo", &1, None).unwrap(),
-            r#"42["foo",1]"#,
-        ),
-        (
-            encode::event("/admin", "foo", &(), Some(13)).unwrap(),
-            r#"42/admin,13["foo"]"#,
-        ),
-        (
-            encode::ack("/admin", 13, &("bar",)).unwrap(),
-            r#"43/admin,13["bar"]"#,
-        ),
+        (encode::event("/", "foo", &1, None).unwrap(), r#"42["foo",1]"#),
+        (encode::event("/admin", "foo", &(), Some(13)).unwrap(), r#"42/admin,13["foo"]"#),
+        (encode::ack("/admin", 13, &("bar",)).unwrap(), r#"43/admin,13["bar"]"#),
         (encode::ack("/", 456, &()).unwrap(), "43456[]"),
-        (
-            encode::event("/", "auth", &serde_json::json!({}), None).unwrap(),
-            r#"42["auth",{}]"#,
-        ),
-        (
-            encode::event("/", "s", &"q\"uote", None).unwrap(),
-            r#"42["s","q\"uote"]"#,
-        ),
-        (
-            encode::event("/", "v", &vec![1, 2], None).unwrap(),
-            r#"42["v",[1,2]]"#,
-        ),
-        (
-            encode::event("/", "o", &Some(1), None).unwrap(),
-            r#"42["o",1]"#,
-        ),
-        (
-            encode::event("/", "n", &None::<u8>, None).unwrap(),
-            r#"42["n",null]"#,
-        ),
+        (encode::event("/", "auth", &serde_json::json!({}), None).unwrap(), r#"42["auth",{}]"#),
+        (encode::event("/", "s", &"q\"uote", None).unwrap(), r#"42["s","q\"uote"]"#),
+        (encode::event("/", "v", &vec![1, 2], None).unwrap(), r#"42["v",[1,2]]"#),
+        (encode::event("/", "o", &Some(1), None).unwrap(), r#"42["o",1]"#),
+        (encode::event("/", "n", &None::<u8>, None).unwrap(), r#"42["n",null]"#),
     ];
     for (packet, text) in cases {
         assert_eq!(packet.frame().as_text(), Some(text));
@@ -507,23 +390,13 @@ fn encoder_writes_the_examples() {
 #[test]
 fn encoder_binary_packets() {
     let p = encode::event("/", "baz", &(Binary::from(vec![1u8]),), None).unwrap();
-    assert_eq!(
-        p.frame().as_text(),
-        Some(r#"451-["baz",{"_placeholder":true,"num":0}]"#)
-    );
-    let p = encode::ack(
-        "/",
-        789,
-        &(Binary::from(vec![1u8]), Binary::from(vec![2u8])),
-    )
-    .unwrap();
+    assert_eq!(p.frame().as_text(), Some(r#"451-["baz",{"_placeholder":true,"num":0}]"#));
+    let p = encode::ack("/", 789, &(Binary::from(vec![1u8]), Binary::from(vec![2u8]))).unwrap();
     assert_eq!(
         p.frame().as_text(),
         Some(r#"462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
     );
-    let crate::engine::Outgoing::Many(frames) = p.outgoing() else {
-        panic!()
-    };
+    let crate::engine::Outgoing::Many(frames) = p.outgoing() else { panic!() };
     assert_eq!(frames.len(), 3);
     assert_eq!(frames[2], crate::engine::Frame::binary(vec![2u8]));
 
@@ -532,26 +405,12 @@ fn encoder_binary_packets() {
     struct File {
         data: Binary,
     }
-    let p = encode::event(
-        "/x",
-        "f",
-        &File {
-            data: Binary::from(vec![7u8]),
-        },
-        None,
-    )
-    .unwrap();
-    assert_eq!(
-        p.frame().as_text(),
-        Some(r#"451-/x,["f",{"data":{"_placeholder":true,"num":0}}]"#)
-    );
+    let p = encode::event("/x", "f", &File { data: Binary::from(vec![7u8]) }, None).unwrap();
+    assert_eq!(p.frame().as_text(), Some(r#"451-/x,["f",{"data":{"_placeholder":true,"num":0}}]"#));
     assert_eq!(p.attachments().len(), 1);
     // A top-level binary argument alone.
     let p = encode::event("/", "b", &Binary::from(vec![7u8]), None).unwrap();
-    assert_eq!(
-        p.frame().as_text(),
-        Some(r#"451-["b",{"_placeholder":true,"num":0}]"#)
-    );
+    assert_eq!(p.frame().as_text(), Some(r#"451-["b",{"_placeholder":true,"num":0}]"#));
     assert_eq!(p.attachments().len(), 1);
 }
 
@@ -559,63 +418,35 @@ fn encoder_binary_packets() {
 fn received_args_echo_unchanged() {
     let (_, args, ..) = event(r#"42["message",1,"2",{"3":[true]}, "\ud83d" ]"#);
     let p = encode::event("/", "message-back", &args, None).unwrap();
-    assert_eq!(
-        p.frame().as_text(),
-        Some(r#"42["message-back",1,"2",{"3":[true]},"\ud83d"]"#)
-    );
+    assert_eq!(p.frame().as_text(), Some(r#"42["message-back",1,"2",{"3":[true]},"\ud83d"]"#));
     let p = encode::ack("/", 456, &args).unwrap();
-    assert_eq!(
-        p.frame().as_text(),
-        Some(r#"43456[1,"2",{"3":[true]},"\ud83d"]"#)
-    );
+    assert_eq!(p.frame().as_text(), Some(r#"43456[1,"2",{"3":[true]},"\ud83d"]"#));
 
     let mut d = Decoder::default();
     let header = r#"452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
     d.decode_text(sio(header)).unwrap();
     d.decode_binary(Bytes::from_static(&[1, 2, 3])).unwrap();
-    let p = d
-        .decode_binary(Bytes::from_static(&[4, 5, 6]))
-        .unwrap()
-        .unwrap();
-    let PacketData::Event { args, .. } = p.into_data() else {
-        panic!()
-    };
+    let p = d.decode_binary(Bytes::from_static(&[4, 5, 6])).unwrap().unwrap();
+    let PacketData::Event { args, .. } = p.into_data() else { panic!() };
     let back = encode::event("/", "message-back", &args, None).unwrap();
     assert_eq!(
         back.frame().as_text(),
         Some(r#"452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
     );
-    assert_eq!(
-        back.attachments(),
-        [
-            Bytes::from_static(&[1, 2, 3]),
-            Bytes::from_static(&[4, 5, 6])
-        ]
-    );
+    assert_eq!(back.attachments(), [Bytes::from_static(&[1, 2, 3]), Bytes::from_static(&[4, 5, 6])]);
     // Binary arguments placed after another binary would be renumbered: refused.
     assert!(encode::event("/", "x", &(Binary::from(vec![0u8]), &args), None).is_err());
 }
 
 #[test]
 fn decode_what_the_encoder_writes() {
-    let p = encode::event(
-        "/chat",
-        "e\"v",
-        &("a", Binary::from(vec![1u8]), 3),
-        Some(42),
-    )
-    .unwrap();
+    let p = encode::event("/chat", "e\"v", &("a", Binary::from(vec![1u8]), 3), Some(42)).unwrap();
     let mut d = Decoder::default();
     let text = p.frame().as_text().unwrap();
     assert!(d.decode_text(sio(text)).unwrap().is_none());
-    let back = d
-        .decode_binary(p.attachments()[0].clone())
-        .unwrap()
-        .unwrap();
+    let back = d.decode_binary(p.attachments()[0].clone()).unwrap().unwrap();
     assert_eq!((back.nsp(), back.id()), ("/chat", Some(42)));
-    let PacketData::Event { name, args } = back.into_data() else {
-        panic!()
-    };
+    let PacketData::Event { name, args } = back.into_data() else { panic!() };
     assert_eq!(name, "e\"v");
     assert_eq!(args.get::<Binary>(1).unwrap().as_ref(), &[1]);
     assert_eq!(args.get::<u8>(2).unwrap(), 3);

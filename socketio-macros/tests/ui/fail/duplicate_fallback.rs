@@ -1,16 +1,16 @@
-use socketio::{fallback, namespace, Event};
+use socketio::{fallback, namespace, IncomingEvent};
 
 struct Chat;
 
 #[namespace("/chat")]
 impl Chat {
     #[fallback]
-    async fn unknown(&self, event: Event) {
+    async fn unknown(&self, event: IncomingEvent) {
         let _ = event;
     }
 
     #[fallback]
-    async fn other(&self, event: Event) {
+    async fn other(&self, event: IncomingEvent) {
         let _ = event;
     }
 }

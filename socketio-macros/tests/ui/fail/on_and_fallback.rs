@@ -1,4 +1,4 @@
-use socketio::{fallback, namespace, on, Event};
+use socketio::{fallback, namespace, on, IncomingEvent};
 
 struct Chat;
 
@@ -6,7 +6,7 @@ struct Chat;
 impl Chat {
     #[on("chat_message")]
     #[fallback]
-    async fn anything(&self, event: Event) {
+    async fn anything(&self, event: IncomingEvent) {
         let _ = event;
     }
 }

@@ -1,11 +1,11 @@
-use socketio::{namespace, on, Event};
+use socketio::{namespace, on, IncomingEvent};
 
 struct Chat;
 
 #[namespace("/chat")]
 impl Chat {
     #[on("chat_message")]
-    async fn chat_message(&self, event: Event) {
+    async fn chat_message(&self, event: IncomingEvent) {
         let _ = event;
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
-use socketio::{namespace, on, Auth, ConnectError, DisconnectReason, Event, NamespaceHandler, Socket};
+use socketio::{namespace, on, ConnectError, DisconnectReason, Event, Io, NamespaceHandler, NamespacePath, Socket};
 
 #[derive(Deserialize)]
 struct ChatMessage {
@@ -35,12 +35,13 @@ struct Token {
 #[namespace("/chat")]
 impl Chat {
     async fn connect(&self, socket: &Socket, auth: Option<Token>) -> Result<(), ConnectError> {
-        let _ = socket;
         match (&self.token, auth) {
-            (None, _) => Ok(()),
-            (Some(expected), Some(auth)) if auth.token == *expected => Ok(()),
-            _ => Err(ConnectError::new("invalid token")),
+            (None, _) => {}
+            (Some(expected), Some(auth)) if auth.token == *expected => {}
+            _ => return Err(ConnectError::new("invalid token")),
         }
+        let _ = socket.emit_event(&SystemMessage { text: "welcome".into() });
+        Ok(())
     }
 
     async fn disconnect(&self, socket: &Socket, reason: DisconnectReason) {
@@ -49,13 +50,11 @@ impl Chat {
 
     #[on("chat_message")]
     async fn chat_message(&self, socket: &Socket, message: ChatMessage) -> Result<Receipt, String> {
-        let _ = socket;
         if message.text.is_empty() {
             return Err("empty message".to_owned());
         }
-        Ok(Receipt {
-            id: self.sent.fetch_add(1, Ordering::Relaxed),
-        })
+        let _ = socket.broadcast().emit("chat_message", &serde_json::json!({ "text": message.text }));
+        Ok(Receipt { id: self.sent.fetch_add(1, Ordering::Relaxed) })
     }
 }
 
@@ -63,7 +62,6 @@ fn assert_handler<N: NamespaceHandler>() {}
 
 fn main() {
     assert_handler::<Chat>();
-    assert_eq!(<Chat as NamespaceHandler>::PATH, "/chat");
-    let _ = SystemMessage { text: String::new() };
-    let _ = Auth::default();
+    let io = Io::builder().namespace(Chat::PATH, Chat::default()).build();
+    assert!(io.of("/chat").is_some());
 }

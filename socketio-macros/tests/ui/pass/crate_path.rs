@@ -4,7 +4,7 @@ mod reexport {
     pub use socketio as sio;
 }
 
-use reexport::sio::{namespace, on, Event, NamespaceHandler};
+use reexport::sio::{namespace, on, Event, NamespacePath};
 
 struct Chat;
 
@@ -21,6 +21,6 @@ impl Chat {
 struct Notice;
 
 fn main() {
-    assert_eq!(<Chat as NamespaceHandler>::PATH, "/chat");
+    assert_eq!(<Chat as NamespacePath>::PATH, "/chat");
     let _ = Notice;
 }

@@ -1,7 +1,7 @@
 //! `#[derive(Event)]` on structs, enums and generic types.
 
 use serde::Serialize;
-use socketio::{EmitEvent, Event};
+use socketio::Event;
 
 #[derive(Serialize, Event)]
 #[event("system_message")]
@@ -22,7 +22,7 @@ struct Page<T: Serialize> {
     items: Vec<T>,
 }
 
-fn name<E: EmitEvent>(_: &E) -> &'static str {
+fn name<E: Event>(_: &E) -> &'static str {
     E::NAME
 }
 

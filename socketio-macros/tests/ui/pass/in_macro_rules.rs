@@ -1,6 +1,6 @@
 //! The macros work when another macro writes the impl block.
 
-use socketio::{namespace, on, NamespaceHandler};
+use socketio::{namespace, on, NamespacePath};
 
 macro_rules! echo_namespace {
     ($name:ident, $path:literal, $event:literal) => {
@@ -19,5 +19,5 @@ macro_rules! echo_namespace {
 echo_namespace!(Echo, "/echo", "echo");
 
 fn main() {
-    assert_eq!(<Echo as NamespaceHandler>::PATH, "/echo");
+    assert_eq!(<Echo as NamespacePath>::PATH, "/echo");
 }

@@ -1,6 +1,6 @@
 //! A namespace with no handler at all accepts every client and ignores every event.
 
-use socketio::{namespace, NamespaceHandler};
+use socketio::{namespace, NamespacePath};
 
 struct Main;
 
@@ -8,5 +8,5 @@ struct Main;
 impl Main {}
 
 fn main() {
-    assert_eq!(<Main as NamespaceHandler>::PATH, "/");
+    assert_eq!(<Main as NamespacePath>::PATH, "/");
 }

@@ -1,7 +1,7 @@
 //! Every kind of parameter and return value.
 
 use serde::{Deserialize, Serialize};
-use socketio::{fallback, namespace, on, AckSender, Binary, DisconnectReason, Event, Socket};
+use socketio::{fallback, namespace, on, AckSender, Auth, Binary, DisconnectReason, IncomingEvent, Socket};
 
 #[derive(Deserialize)]
 struct Move {
@@ -15,25 +15,17 @@ struct Position {
     y: i32,
 }
 
-mod model {
-    /// A user type that shares its name with `socketio::Event`: written with its module
-    /// path, it is a payload.
-    #[derive(serde::Deserialize)]
-    pub struct Event {
-        pub kind: String,
-    }
-}
-
 struct Game;
 
 #[namespace("/game")]
 impl Game {
-    async fn connect(&self) -> bool {
-        true
+    // The raw auth object.
+    async fn connect(&self, auth: &Auth) -> bool {
+        auth.as_str() != "{\"banned\":true}"
     }
 
-    async fn disconnect(&self, reason: DisconnectReason) {
-        let _ = reason;
+    async fn disconnect(&self, reason: DisconnectReason, socket: Socket) {
+        let _ = (reason, socket.id());
     }
 
     // Several positional payload arguments, no socket.
@@ -43,17 +35,27 @@ impl Game {
         Position { x: step.x, y: step.y }
     }
 
-    // The ack sent by hand.
+    // The ack sent by hand; the handler runs only when the client asked for one.
     #[on("ping")]
     async fn ping(&self, socket: &Socket, ack: AckSender) {
         let _ = socket;
-        ack.send(&("pong",));
+        let _ = ack.send("pong");
     }
 
-    // No ack.
+    // The handler runs either way.
+    #[on("maybe")]
+    async fn maybe(&self, ack: Option<AckSender>) {
+        if let Some(ack) = ack {
+            let _ = ack.send(());
+        }
+    }
+
+    // No ack; the socket by value (a cheap handle) can move into a task.
     #[on("typing")]
-    async fn typing(&self, socket: &Socket) {
-        let _ = socket;
+    async fn typing(&self, socket: Socket) {
+        tokio::spawn(async move {
+            let _ = socket.broadcast().emit("typing", ());
+        });
     }
 
     // Binary attachments are payloads of type `Binary`.
@@ -64,8 +66,8 @@ impl Game {
     }
 
     #[on("log")]
-    async fn log(&self, event: model::Event) -> Result<(), std::io::Error> {
-        let _ = event.kind;
+    async fn log(&self, line: String) -> Result<(), std::io::Error> {
+        let _ = line;
         Ok(())
     }
 
@@ -75,9 +77,11 @@ impl Game {
     }
 
     #[fallback]
-    async fn unknown(&self, socket: &Socket, event: Event, ack: AckSender) {
+    async fn unknown(&self, socket: &Socket, event: IncomingEvent, ack: Option<AckSender>) {
         let _ = (socket, event.name(), self.helper());
-        ack.send(&("unknown event",));
+        if let Some(ack) = ack {
+            let _ = ack.send("unknown event");
+        }
     }
 }
 
