@@ -1,6 +1,10 @@
-//! Proc-macros of the `socketio` crate: `#[namespace]`, `#[on]`, `#[fallback]` and
-//! `#[derive(Event)]`. Use them through the `socketio` crate, which re-exports them and
-//! holds the support code the generated code calls.
+//! Proc-macros of the `socketio` crate: [`macro@namespace`], [`macro@on`],
+//! [`macro@fallback`] and [`derive@Event`]. Use them through the `socketio` crate, which
+//! re-exports them and holds the support code the generated code calls.
+//!
+//! Each macro flows `parse.rs` → `check.rs` → model → `expand.rs`; errors are gathered in
+//! one accumulator (`ctxt.rs`) and reported together, and generated code names everything
+//! through one path table (`paths.rs`) pointing at `::socketio::__private`.
 
 mod ctxt;
 mod event;
@@ -11,25 +15,25 @@ mod symbol;
 
 use proc_macro::TokenStream;
 
-/// Generates a namespace's dispatch from an impl block.
+#[doc = include_str!("../docs/namespace.md")]
 #[proc_macro_attribute]
 pub fn namespace(attr: TokenStream, item: TokenStream) -> TokenStream {
     debug("namespace", namespace::namespace(attr.into(), item.into())).into()
 }
 
-/// Marks the handler of one event inside a `#[namespace]` impl block.
+#[doc = include_str!("../docs/on.md")]
 #[proc_macro_attribute]
 pub fn on(attr: TokenStream, item: TokenStream) -> TokenStream {
     stray::attribute(symbol::ON, attr.into(), item.into()).into()
 }
 
-/// Marks the handler of the events no `#[on]` handles inside a `#[namespace]` impl block.
+#[doc = include_str!("../docs/fallback.md")]
 #[proc_macro_attribute]
 pub fn fallback(attr: TokenStream, item: TokenStream) -> TokenStream {
     stray::attribute(symbol::FALLBACK, attr.into(), item.into()).into()
 }
 
-/// Implements the typed-event trait for a server-to-client event.
+#[doc = include_str!("../docs/event.md")]
 #[proc_macro_derive(Event, attributes(event))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     debug("Event", event::derive(input.into())).into()
