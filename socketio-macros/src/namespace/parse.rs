@@ -121,6 +121,11 @@ fn check_path(cx: &Ctxt, lit: &LitStr) {
             lit,
             "dynamic namespaces (`/room-{id}`) are not supported: declare one namespace per path",
         );
+    } else if path.contains(',') {
+        cx.error_spanned_by(
+            lit,
+            "a namespace path cannot contain `,`: a comma ends the namespace in a Socket.IO packet",
+        );
     } else if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#') || c.is_whitespace()) {
         cx.error_spanned_by(
             lit,
