@@ -12,8 +12,7 @@ use std::fmt::Display;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use crate::NamespacePath;
-pub use socketio_runtime::namespace::{BoxFuture, ConnectError, NamespaceHandler};
+pub use socketio_runtime::namespace::{BoxFuture, ConnectError, NamespaceHandler, NamespacePath};
 pub use socketio_runtime::protocol::ArgError;
 pub use socketio_runtime::socket::{AckSender, Auth, DisconnectReason, Event, IncomingEvent, Socket};
 
