@@ -68,7 +68,7 @@ pub trait NamespaceHandler: Send + Sync + 'static {
 }
 
 /// A namespace that knows its path: `#[namespace("/chat")]` implements it next to
-/// [`NamespaceHandler`], so registering it with [`crate::io::IoBuilder::add`] does not
+/// [`NamespaceHandler`], so registering it with [`crate::io::IoBuilder::register`] does not
 /// repeat the path.
 ///
 /// ```
