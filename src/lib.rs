@@ -1,7 +1,7 @@
-//! A declarative Socket.IO v5 server for Rust.
+#![doc = include_str!("../README.md")]
 //!
 //! This is the facade crate: it re-exports the runtime ([`socketio_runtime`]) and the
-//! macros. See `docs/guide.md` for a tour.
+//! macros; the [`guide`] is a tour.
 
 pub use socketio_runtime::*;
 
@@ -14,3 +14,7 @@ pub use socketio_runtime::socket::{AckSender, Auth, DisconnectReason, Event, Inc
 
 #[doc(hidden)]
 pub mod __private;
+
+/// The guide (`docs/guide.md`): its Rust snippets are compiled as doc tests.
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
