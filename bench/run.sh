@@ -7,8 +7,8 @@
 #   bench/run.sh --scale            # 100,000 WebSocket connections over several processes
 #   bench/run.sh --smoke            # a few seconds, no figures worth reading (CI)
 #
-# Options: --servers "floor ours socketioxide node python", --modes "echo ack broadcast
-# idle polling", --out DIR (default bench/results/<date>-<mode>).
+# Options: --servers "floor ours socketioxide node python", --modes "echo echo-eager ack
+# broadcast idle polling", --out DIR (default bench/results/<date>-<mode>).
 #
 # Each server runs pinned to core 0, the load generator to core 1 (taskset); each server
 # is started afresh for each mode. Needs cargo, node + npm, python3 (venv + pip), taskset.
@@ -25,7 +25,7 @@ LOAD_CORE=${LOAD_CORE:-1}
 
 profile=quick
 servers="floor ours socketioxide node python"
-modes="echo ack broadcast idle polling"
+modes="echo echo-eager ack broadcast idle polling"
 out=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -185,6 +185,8 @@ run_suite() {
                 case $mode in
                     echo | ack)
                         line=$(loadgen "$mode" "${common[@]}" --sio --connections "$echo_c" --messages "$echo_n" --window "$window" 2>>"$log") || true ;;
+                    echo-eager)
+                        line=$(loadgen echo "${common[@]}" --client eager --sio --connections "$echo_c" --messages "$echo_n" --window "$window" 2>>"$log") || true ;;
                     broadcast)
                         line=$(loadgen broadcast "${common[@]}" --sio --connections "$bc_c" --messages "$bc_n" --window "$window" 2>>"$log") || true ;;
                     idle)

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -45,6 +45,7 @@ struct Args {
     payload: usize,
     source: Ipv4Addr,
     sources: u32,
+    batched: bool,
 }
 
 fn parse_args() -> Args {
@@ -64,6 +65,7 @@ fn parse_args() -> Args {
         payload: 16,
         source: Ipv4Addr::new(127, 0, 0, 1),
         sources: 8,
+        batched: true,
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
@@ -80,6 +82,13 @@ fn parse_args() -> Args {
             "--payload" => out.payload = number(&value()),
             "--source" => out.source = value().parse().unwrap_or_else(|_| usage()),
             "--sources" => out.sources = number::<u32>(&value()).max(1),
+            "--client" => {
+                out.batched = match value().as_str() {
+                    "batched" => true,
+                    "eager" => false,
+                    _ => usage(),
+                }
+            }
             _ => usage(),
         }
     }
@@ -94,7 +103,8 @@ fn usage() -> ! {
     eprintln!(
         "usage: loadgen idle|echo|ack|broadcast|polling --url ws://HOST:PORT/PATH/ [--sio] \\
          [--connections N] [--pid SERVER_PID] [--label NAME] [--messages N] [--window W] \\
-         [--payload BYTES] [--settle-ms MS] [--hold-secs S] [--source 127.0.0.1 --sources 8]"
+         [--payload BYTES] [--client batched|eager] [--settle-ms MS] [--hold-secs S] \\
+         [--source 127.0.0.1 --sources 8]"
     );
     std::process::exit(2)
 }
@@ -198,10 +208,16 @@ async fn open_session(url: &str, target: SocketAddr, source: Ipv4Addr, sio: bool
 type MakeRequest = Arc<dyn Fn(usize) -> String + Send + Sync>;
 
 /// Sends `messages` requests with at most `window` unanswered, counting replies.
+///
+/// A `batched` client takes every reply already received before it refills the window,
+/// so one write carries as many requests as replies came in one read; an eager client
+/// writes a new request as soon as one reply arrives (a browser emitting events one by
+/// one does that).
 async fn exchange_client(
     mut ws: Client,
     messages: usize,
     window: usize,
+    batched: bool,
     request: MakeRequest,
     reply_prefix: String,
 ) -> usize {
@@ -217,15 +233,26 @@ async fn exchange_client(
         if ws.flush().await.is_err() {
             return received;
         }
-        match ws.next().await {
-            Some(Ok(Message::Text(t))) if t.starts_with(reply_prefix.as_str()) => received += 1,
-            Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
-                if ws.send(Message::text("3")).await.is_err() {
-                    return received;
+        // Wait for one reply, then (batched) take those already received without waiting.
+        let mut next = ws.next().await;
+        loop {
+            match next {
+                Some(Ok(Message::Text(t))) if t.starts_with(reply_prefix.as_str()) => received += 1,
+                Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
+                    if ws.feed(Message::text("3")).await.is_err() {
+                        return received;
+                    }
                 }
+                Some(Ok(_)) => {}
+                _ => return received,
             }
-            Some(Ok(_)) => {}
-            _ => return received,
+            if !batched {
+                break;
+            }
+            match ws.next().now_or_never() {
+                Some(m) => next = m,
+                None => break,
+            }
         }
     }
     received
@@ -304,6 +331,9 @@ fn finish(args: &Args, m: Measured) -> ! {
     report[plural] = m.count.into();
     report["expected"] = m.expected.into();
     report["window"] = args.window.into();
+    if matches!(m.mode, "echo" | "ack") {
+        report["client"] = if args.batched { "batched" } else { "eager" }.into();
+    }
     report["payload"] = args.payload.into();
     report["wall_seconds"] = ((m.wall * 1e4).round() / 1e4).into();
     report[format!("{plural}_per_second")] = (m.count as f64 / m.wall).round().into();
@@ -338,7 +368,14 @@ async fn exchange(args: Args, ack: bool) {
     let tasks: Vec<_> = sessions
         .into_iter()
         .map(|ws| {
-            tokio::spawn(exchange_client(ws, args.messages, args.window, request.clone(), reply.clone()))
+            tokio::spawn(exchange_client(
+                ws,
+                args.messages,
+                args.window,
+                args.batched,
+                request.clone(),
+                reply.clone(),
+            ))
         })
         .collect();
     let mut total = 0;
@@ -386,7 +423,7 @@ async fn broadcast(args: Args) {
     }
     let sender_got = {
         let (mut sent, mut got) = (0, 0);
-        while got < expected {
+        'send: while got < expected {
             while sent < expected && sent - got < args.window {
                 if sender.feed(Message::text(request.clone())).await.is_err() {
                     break;
@@ -394,13 +431,20 @@ async fn broadcast(args: Args) {
                 sent += 1;
             }
             let _ = sender.flush().await;
-            match sender.next().await {
-                Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => got += 1,
-                Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
-                    let _ = sender.send(Message::text("3")).await;
+            let mut next = sender.next().await;
+            loop {
+                match next {
+                    Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => got += 1,
+                    Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
+                        let _ = sender.feed(Message::text("3")).await;
+                    }
+                    Some(Ok(_)) => {}
+                    _ => break 'send,
                 }
-                Some(Ok(_)) => {}
-                _ => break,
+                match sender.next().now_or_never() {
+                    Some(m) => next = m,
+                    None => break,
+                }
             }
         }
         got

@@ -46,6 +46,15 @@ const FIGURES: &[Figure] = &[
         lower_is_better: false,
     },
     Figure {
+        key: "echo_eager_cpu_us",
+        title: "echo CPU/msg, eager client",
+        unit: "µs",
+        mode: "echo_eager",
+        field: "server_cpu_us_per_message",
+        scale: 1.0,
+        lower_is_better: true,
+    },
+    Figure {
         key: "ack_cpu_us",
         title: "ack CPU/msg",
         unit: "µs",
@@ -130,6 +139,11 @@ fn reduce(lines: &[Value]) -> (Table, BTreeMap<String, BTreeMap<&'static str, us
     let mut runs: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
     for line in lines {
         let (Some(server), Some(mode)) = (line["server"].as_str(), line["mode"].as_str()) else { continue };
+        // An eager client's echo is a figure of its own.
+        let mode = match (mode, line["client"].as_str()) {
+            ("echo", Some("eager")) => "echo_eager",
+            _ => mode,
+        };
         // A run that lost messages or connections is not a figure.
         let complete = line.get("expected").is_none_or(|e| {
             let count = line["messages"].as_u64().or(line["deliveries"].as_u64());
