@@ -242,7 +242,8 @@ run_scale() {
     # shellcheck disable=SC2329 # called by the trap
     stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
     trap 'stop_all' EXIT
-    local start=$SECONDS left=$total
+    local start=$SECONDS left=$total load_start
+    load_start=$(load1)
     for i in $(seq 0 $((procs - 1))); do
         local n=$((left < per ? left : per))
         left=$((left - n))
@@ -253,40 +254,17 @@ run_scale() {
     done
     local failed=0
     for g in "${gens[@]}"; do wait "$g" || failed=1; done
-    local rss_total=0
-    for p in "${pids[@]}"; do
-        rss_total=$((rss_total + $(awk '/VmRSS/ {print $2}' "/proc/$p/status")))
-    done
-    say "scale: done in $((SECONDS - start))s, failed=$failed, servers' RSS now ${rss_total} KiB"
-    cat "$results" | tee -a "$log"
-    {
-        echo '{"kind": "scale", "date": "'"$(date -u +%Y-%m-%d)"'", "server": "'"$name"'", "processes": '"$procs"','
-        echo ' "requested": '"$total"', "hold_seconds": '"$hold"', "rss_total_kib_at_end": '"$rss_total"','
-        echo ' "load_at_end": '"$(load1)"', "versions": '"$(versions_json)"', "per_process": ['
-        paste -sd, "$results"
-        echo ']}'
-    } >"$out/scale.json"
-    summarize_scale "$out/scale.json" | tee "$out/scale.md"
+    say "scale: done in $((SECONDS - start))s, every load generator complete: $([ $failed = 0 ] && echo yes || echo no)"
+    cat "$results" >>"$log"
+    cat >"$out/meta.json" <<EOF
+{"date": "$(date -u +%Y-%m-%d)", "mode": "scale", "server": "$name", "processes": $procs,
+ "requested": $total, "hold_seconds": $hold, "ulimit_n": $(ulimit -n),
+ "load_during_run": "start $load_start, end $(load1)", "versions": $(versions_json)}
+EOF
+    "$TARGET/release/report" --scale "$results" --meta "$out/meta.json" --json "$out/scale.json" \
+        --markdown "$out/scale.md"
     stop_all
     trap 'stop_server' EXIT
-}
-
-summarize_scale() {
-    python3 - "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-rows = d["per_process"]
-conn = sum(r.get("connections", 0) for r in rows)
-alive = sum(r.get("open_after_hold", 0) for r in rows)
-pings = sum(r.get("pings_answered_during_hold", 0) for r in rows)
-rss = sum(r.get("server_rss_after_hold_kib", 0) for r in rows)
-base = sum(r.get("server_rss_before_kib", 0) for r in rows)
-print(f"| server | processes | connections opened | open after {d['hold_seconds']} s | pings answered during hold | server RSS total | per process | per connection |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
-per_proc = ", ".join(f"{r.get('server_rss_after_hold_kib', 0) / 1024:.0f}" for r in rows)
-per_conn = (rss - base) * 1024 / max(conn, 1)
-print(f"| {d['server']} | {d['processes']} | {conn:,} | {alive:,} | {pings:,} | {rss / 1024:.0f} MiB | {per_proc} MiB | {per_conn / 1000:.1f} KB |")
-PY
 }
 
 build

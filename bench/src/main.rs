@@ -320,6 +320,11 @@ fn base_report(args: &Args, mode: &str) -> serde_json::Value {
     report
 }
 
+fn unix_now() -> f64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (now.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
 /// The machine's 1-minute load average: figures taken while it is high are provisional.
 fn load1() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
@@ -720,7 +725,10 @@ async fn idle(args: Args) {
     }
     if !args.hold.is_zero() {
         let pings_before = stats.pings.load(Ordering::Relaxed);
+        report["hold_start_unix"] = unix_now().into();
+        report["open_at_hold_start"] = stats.open.load(Ordering::Relaxed).into();
         tokio::time::sleep(args.hold).await;
+        report["hold_end_unix"] = unix_now().into();
         report["hold_seconds"] = args.hold.as_secs().into();
         report["open_after_hold"] = stats.open.load(Ordering::Relaxed).into();
         report["pings_answered_during_hold"] = (stats.pings.load(Ordering::Relaxed) - pings_before).into();

@@ -307,12 +307,81 @@ fn svg(table: &Table, meta: &Value) -> String {
     out
 }
 
+/// The scale test: one line per load generator (each held its sessions to one server
+/// process), summed up; all sessions were open at once if the hold windows overlap.
+fn scale(lines: &[Value], meta: &Value) -> (String, Value) {
+    let sum = |key: &str| lines.iter().filter_map(|l| l[key].as_u64()).sum::<u64>();
+    let connections = sum("connections");
+    let open_at_start = sum("open_at_hold_start");
+    let open_after = sum("open_after_hold");
+    let pings = sum("pings_answered_during_hold");
+    let rss_before = sum("server_rss_before_kib");
+    let rss_ready = sum("server_rss_after_kib");
+    let rss_hold = sum("server_rss_after_hold_kib");
+    let latest_start = lines.iter().filter_map(|l| l["hold_start_unix"].as_f64()).fold(f64::MIN, f64::max);
+    let earliest_end = lines.iter().filter_map(|l| l["hold_end_unix"].as_f64()).fold(f64::MAX, f64::min);
+    let overlap = (earliest_end - latest_start).max(0.0);
+    let per_connection = (rss_hold.saturating_sub(rss_before) as f64 * 1024.0) / connections.max(1) as f64;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "| server | processes | sessions open | open after the hold | all open together for | pings answered in the hold | server RSS (total) | per session |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} of {} | {} | {:.0} s | {} | {:.0} MiB | {:.1} KB |",
+        meta["server"].as_str().unwrap_or("?"),
+        lines.len(),
+        connections,
+        meta["requested"].as_u64().unwrap_or(0),
+        open_after,
+        overlap,
+        pings,
+        mib(rss_hold),
+        per_connection / 1000.0
+    );
+    let _ = writeln!(md, "\nPer process (RSS before → with its sessions open → after the hold):\n");
+    for l in lines {
+        let _ = writeln!(
+            md,
+            "- {}: {} sessions, {:.0} → {:.0} → {:.0} MiB, {} B per session",
+            l["server"].as_str().unwrap_or("?"),
+            l["connections"],
+            mib(l["server_rss_before_kib"].as_u64().unwrap_or(0)),
+            mib(l["server_rss_after_kib"].as_u64().unwrap_or(0)),
+            mib(l["server_rss_after_hold_kib"].as_u64().unwrap_or(0)),
+            l["server_bytes_per_connection"]
+        );
+    }
+    let json = json!({
+        "meta": meta,
+        "sessions_open": connections,
+        "open_at_hold_start": open_at_start,
+        "open_after_hold": open_after,
+        "all_open_together_seconds": overlap,
+        "pings_answered_during_hold": pings,
+        "server_rss_before_kib": rss_before,
+        "server_rss_ready_kib": rss_ready,
+        "server_rss_after_hold_kib": rss_hold,
+        "server_bytes_per_session": per_connection.round(),
+        "per_process": lines,
+    });
+    (md, json)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut results, mut meta_path, mut json_out, mut md_out, mut svg_out) = (None, None, None, None, None);
+    let mut scale_mode = false;
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| usage());
         match flag.as_str() {
+            "--scale" => {
+                results = Some(value);
+                scale_mode = true;
+            }
             "--results" => results = Some(value),
             "--meta" => meta_path = Some(value),
             "--json" => json_out = Some(value),
@@ -331,6 +400,17 @@ fn main() {
         .and_then(|p| std::fs::read_to_string(p).ok())
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(json!({}));
+    if scale_mode {
+        let (md, json) = scale(&lines, &meta);
+        print!("{md}");
+        if let Some(p) = md_out {
+            write(&p, &md);
+        }
+        if let Some(p) = json_out {
+            write(&p, &serde_json::to_string_pretty(&json).unwrap_or_default());
+        }
+        return;
+    }
     let (table, runs) = reduce(&lines);
     let md = markdown(&table, &meta);
     print!("{md}");
