@@ -65,7 +65,7 @@ record() { # suite passed failed [note]
   REPORT+=("$(printf '%-18s %5d passed, %3d failed%s' "$1" "$2" "$3" "${4:+  ($4)}")")
 }
 have() { command -v "$1" >/dev/null 2>&1; }
-hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 # ---------------------------------------------------------------------------------------
 # dependencies
