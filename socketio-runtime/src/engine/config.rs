@@ -28,8 +28,10 @@ pub struct EngineConfig {
     pub websocket: bool,
     /// Whether polling sessions may upgrade to WebSocket (`allowUpgrades`).
     pub allow_upgrades: bool,
-    /// Frames a session may have queued for its client before it is closed as too slow.
-    pub max_queued_frames: usize,
+    /// Bytes a session may have queued for its client (each frame counts its length
+    /// plus 32) before it is closed as too slow; 4 × `max_payload` by default. Node has
+    /// no such bound.
+    pub max_buffered_bytes: usize,
     /// Read buffer of each WebSocket, in bytes (tokio-tungstenite grows it as needed).
     pub ws_read_buffer: usize,
 }
@@ -44,7 +46,7 @@ impl Default for EngineConfig {
             polling: true,
             websocket: true,
             allow_upgrades: true,
-            max_queued_frames: 1024,
+            max_buffered_bytes: 4_000_000,
             ws_read_buffer: 4096,
         }
     }

@@ -13,28 +13,41 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 /// let s = Str::from("hello");
 /// assert_eq!(s.as_str(), "hello");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Str {
     frame: Utf8Bytes,
     start: usize,
+    end: usize,
 }
 
 impl Str {
     /// The text after the first `start` bytes of `frame`; `None` when `start` does not
     /// fall on a character boundary.
     pub fn from_frame(frame: Utf8Bytes, start: usize) -> Option<Self> {
-        frame.as_str().is_char_boundary(start).then_some(Str { frame, start })
+        let end = frame.len();
+        Self::slice_of(frame, start, end)
+    }
+
+    /// The text between byte offsets `start` and `end` of `frame`; `None` unless both
+    /// fall on character boundaries, in order.
+    pub fn slice_of(frame: Utf8Bytes, start: usize, end: usize) -> Option<Self> {
+        let s = frame.as_str();
+        (start <= end && s.is_char_boundary(start) && s.is_char_boundary(end)).then_some(Str {
+            frame,
+            start,
+            end,
+        })
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        // `start` is a char boundary, checked in `from_frame`.
-        &self.frame.as_str()[self.start..]
+        // Both offsets are char boundaries, checked when the value was made.
+        &self.frame.as_str()[self.start..self.end]
     }
 
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        self.frame.len() - self.start
+        self.end - self.start
     }
 
     /// Whether the text is empty.
@@ -42,6 +55,14 @@ impl Str {
         self.len() == 0
     }
 }
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Str {}
 
 impl std::ops::Deref for Str {
     type Target = str;
@@ -52,13 +73,19 @@ impl std::ops::Deref for Str {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str { frame: Utf8Bytes::from(s), start: 0 }
+        Str { end: s.len(), frame: Utf8Bytes::from(s), start: 0 }
     }
 }
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str { frame: Utf8Bytes::from(s), start: 0 }
+        Str { end: s.len(), frame: Utf8Bytes::from(s), start: 0 }
+    }
+}
+
+impl From<Utf8Bytes> for Str {
+    fn from(frame: Utf8Bytes) -> Self {
+        Str { end: frame.len(), frame, start: 0 }
     }
 }
 

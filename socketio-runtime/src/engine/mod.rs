@@ -17,4 +17,4 @@ pub use error::EngineError;
 pub use message::{Frame, Message, Outgoing, Str};
 pub use sid::Sid;
 pub use socket::{CloseReason, EngineHandler, EngineSocket, RequestInfo, SendError, TransportKind};
-pub(crate) use socket::{Control, Shared};
+pub(crate) use socket::{Control, Outbox};

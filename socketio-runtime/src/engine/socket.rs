@@ -1,7 +1,7 @@
 //! The handle the layer above Engine.IO (Socket.IO, or an application) holds on a session.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -106,29 +106,106 @@ pub enum SendError {
     Closed,
 }
 
+/// What a session's task is asked to do, by the application or by an HTTP request.
 pub(crate) enum Control {
+    /// Close the session.
     Close(CloseReason),
+    /// A polling GET: answer with the queued packets when there are some.
+    Poll(tokio::sync::oneshot::Sender<Result<bytes::Bytes, super::EngineError>>),
+    /// A polling POST body (already read, within maxPayload).
+    Post(bytes::Bytes, tokio::sync::oneshot::Sender<Result<(), super::EngineError>>),
+    /// A WebSocket that wants to take the session over (an upgrade).
+    Upgrade(Box<crate::transport::websocket::WsStream>),
 }
 
 pub(crate) struct Shared {
     pub(crate) sid: Sid,
     pub(crate) request: RequestInfo,
     pub(crate) transport: AtomicU8,
-    pub(crate) data_tx: mpsc::Sender<Outgoing>,
+    pub(crate) data_tx: mpsc::UnboundedSender<Outgoing>,
+    /// Bytes queued for the client and not yet taken by the transport.
+    pub(crate) queued: AtomicUsize,
+    pub(crate) max_queued: usize,
     pub(crate) control_tx: mpsc::UnboundedSender<Control>,
+    /// Set while a polling POST is being read: a second one overlapping it is refused.
+    pub(crate) post_in_flight: std::sync::atomic::AtomicBool,
+}
+
+/// What a queued item counts against the session's budget: its bytes plus a fixed
+/// overhead, so that a flood of empty frames is bounded too.
+fn cost(out: &Outgoing) -> usize {
+    const OVERHEAD: usize = 32;
+    match out {
+        Outgoing::One(f) => f.len() + OVERHEAD,
+        Outgoing::Many(fs) => fs.iter().map(|f| f.len() + OVERHEAD).sum(),
+    }
+}
+
+/// The receiving end of a session's outbound queue, kept by its task; it gives the
+/// bytes it hands out back to the session's budget.
+pub(crate) struct Outbox {
+    rx: mpsc::UnboundedReceiver<Outgoing>,
+    shared: Arc<Shared>,
+}
+
+impl Outbox {
+    fn taken(&self, out: Outgoing) -> Outgoing {
+        self.shared.queued.fetch_sub(cost(&out), Ordering::Relaxed);
+        out
+    }
+
+    pub(crate) async fn recv(&mut self) -> Option<Outgoing> {
+        let out = self.rx.recv().await?;
+        Some(self.taken(out))
+    }
+
+    pub(crate) fn try_recv(&mut self) -> Option<Outgoing> {
+        let out = self.rx.try_recv().ok()?;
+        Some(self.taken(out))
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.rx.close();
+    }
 }
 
 /// A cheap, cloneable handle on one Engine.IO session.
 ///
-/// Sending never waits: a frame goes into the session's bounded outbound queue, which
-/// the session's task writes to the transport. A client that lets the queue fill up is
-/// disconnected (see [`SendError::Full`]).
+/// Sending never waits: a frame goes into the session's outbound queue, which the
+/// session's task writes to the transport. The queue is bounded in bytes
+/// ([`crate::engine::EngineConfig::max_buffered_bytes`]): a client that lets it fill up
+/// is disconnected with `transport error` (see [`SendError::Full`]), so a slow or
+/// malicious reader cannot grow the server's memory.
 #[derive(Clone)]
 pub struct EngineSocket {
     pub(crate) shared: Arc<Shared>,
 }
 
 impl EngineSocket {
+    /// A handle and the receiving ends its session task (or a test) reads.
+    pub(crate) fn new(
+        sid: Sid,
+        request: RequestInfo,
+        transport: TransportKind,
+        max_queued: usize,
+    ) -> (EngineSocket, Outbox, mpsc::UnboundedReceiver<Control>) {
+        let (data_tx, data_rx) = mpsc::unbounded_channel();
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
+        let shared = Shared {
+            sid,
+            request,
+            transport: AtomicU8::new(transport as u8),
+            data_tx,
+            queued: AtomicUsize::new(0),
+            max_queued,
+            control_tx,
+            post_in_flight: Default::default(),
+        };
+        let shared = Arc::new(shared);
+        let outbox = Outbox { rx: data_rx, shared: shared.clone() };
+        (EngineSocket { shared }, outbox, control_rx)
+    }
+
     /// The session id (secret to the client: never show it to other clients).
     pub fn sid(&self) -> &Sid {
         &self.shared.sid
@@ -153,15 +230,19 @@ impl EngineSocket {
 
     /// Queues one frame, or several that stay together.
     pub fn send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
-        match self.shared.data_tx.try_send(out.into()) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::debug!(sid = %self.shared.sid, "outbound queue full: closing the session");
-                let _ = self.shared.control_tx.send(Control::Close(CloseReason::TransportError));
-                Err(SendError::Full)
+        let out = out.into();
+        let size = cost(&out);
+        let before = self.shared.queued.fetch_add(size, Ordering::Relaxed);
+        if before + size > self.shared.max_queued {
+            self.shared.queued.fetch_sub(size, Ordering::Relaxed);
+            if self.shared.data_tx.is_closed() {
+                return Err(SendError::Closed);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
+            tracing::debug!(sid = %self.shared.sid, queued = before, "outbound queue full: closing the session");
+            let _ = self.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+            return Err(SendError::Full);
         }
+        self.shared.data_tx.send(out).map_err(|_| SendError::Closed)
     }
 
     /// Closes the session from the server side (`forced close`).

@@ -1,0 +1,566 @@
+//! One task per Engine.IO session.
+//!
+//! The task owns everything the session has: the sans-IO [`Session`], the WebSocket or
+//! the pending poll, the outbound queue, the probe WebSocket of an upgrade, and the
+//! handler's per-session state. Nothing is shared behind a lock; HTTP requests and the
+//! application talk to the task through channels. Writes to a WebSocket are batched: the
+//! task feeds every frame that is already queued, then flushes once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+use tracing::{debug, trace};
+
+use super::registry::Registry;
+use super::websocket::{to_ws, WsStream};
+use crate::engine::packet::Packet;
+use crate::engine::session::{Session, Timeout, Timers, Upgrade, UpgradeStep};
+use crate::engine::{
+    payload, CloseReason, Control, EngineConfig, EngineError, EngineHandler, EngineSocket, Frame, Outbox,
+    Outgoing, TransportKind,
+};
+
+/// Most frames written to a WebSocket before one flush.
+const WRITE_BATCH: usize = 64;
+/// How long a closing polling session waits for a GET to deliver its close (Node's
+/// `closeTimeout`).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+type PollReply = oneshot::Sender<Result<Bytes, EngineError>>;
+
+#[allow(clippy::large_enum_variant)] // one per session, never moved around
+enum Transport {
+    Polling,
+    WebSocket(WsStream),
+}
+
+enum Event {
+    Control(Option<Control>),
+    Data(Option<Outgoing>),
+    Ws(Option<Result<WsMessage, WsError>>),
+    Probe(Option<Result<WsMessage, WsError>>),
+    Timer,
+    PollGone,
+}
+
+/// How a session ends.
+enum End {
+    /// At once: the client is gone or broke the protocol.
+    Now(CloseReason),
+    /// After the queued frames and a close packet reach the client.
+    Graceful(CloseReason),
+}
+
+pub(crate) struct Connection<H: EngineHandler> {
+    socket: EngineSocket,
+    handler: Arc<H>,
+    config: Arc<EngineConfig>,
+    registry: Registry,
+    session: Session,
+    data_rx: Outbox,
+    control_rx: mpsc::UnboundedReceiver<Control>,
+    transport: Transport,
+    probe: Option<Box<WsStream>>,
+    /// Engine packets (pings, noops) waiting for a poll.
+    buffer: Vec<Frame>,
+    pending_poll: Option<PollReply>,
+    /// The session's next deadline, armed once and moved only when it changes.
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+    timer_at: Option<Instant>,
+}
+
+pub(crate) fn timers(config: &EngineConfig) -> Timers {
+    Timers {
+        ping_interval: config.ping_interval,
+        ping_timeout: config.ping_timeout,
+        upgrade_timeout: config.upgrade_timeout,
+    }
+}
+
+impl<H: EngineHandler> Connection<H> {
+    pub(crate) fn new(
+        socket: EngineSocket,
+        handler: Arc<H>,
+        config: Arc<EngineConfig>,
+        registry: Registry,
+        data_rx: Outbox,
+        control_rx: mpsc::UnboundedReceiver<Control>,
+        ws: Option<WsStream>,
+    ) -> Self {
+        let kind = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
+        let session = Session::new(kind, timers(&config), Instant::now());
+        Connection {
+            socket,
+            handler,
+            config,
+            registry,
+            session,
+            data_rx,
+            control_rx,
+            transport: ws.map_or(Transport::Polling, Transport::WebSocket),
+            probe: None,
+            buffer: Vec::new(),
+            pending_poll: None,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            timer_at: None,
+        }
+    }
+
+    /// Runs the session to its end. `open` is the handshake packet for a WebSocket
+    /// session (a polling session's handshake went out in the GET response).
+    pub(crate) async fn run(mut self, open: Option<Frame>) {
+        if let (Some(open), Transport::WebSocket(ws)) = (open, &mut self.transport) {
+            if ws.send(to_ws(open)).await.is_err() {
+                self.registry.remove(self.socket.sid());
+                return;
+            }
+        }
+        let mut state = self.handler.open(self.socket.clone());
+        let end = loop {
+            let event = self.next_event().await;
+            match self.handle(event, &mut state).await {
+                Ok(()) => {}
+                Err(end) => break end,
+            }
+        };
+        let reason = match end {
+            End::Now(r) | End::Graceful(r) => r,
+        };
+        debug!(%reason, "session closed");
+        self.handler.close(state, reason);
+        match end {
+            End::Now(reason) => self.close_now(reason).await,
+            End::Graceful(reason) => self.close_gracefully(reason).await,
+        }
+        self.registry.remove(self.socket.sid());
+    }
+
+    async fn next_event(&mut self) -> Event {
+        let deadline = self.session.poll_timeout();
+        if deadline != self.timer_at {
+            self.timer_at = deadline;
+            if let Some(at) = deadline {
+                self.timer.as_mut().reset(at.into());
+            }
+        }
+        let timer_armed = deadline.is_some();
+        let polling = matches!(self.transport, Transport::Polling);
+        // On polling, application frames stay in the bounded queue until a GET can take
+        // them: that queue is the session's only buffer, so a client that stops polling
+        // fills it and is closed.
+        let take_data = !polling || (self.pending_poll.is_some() && !self.probed());
+        let ws = match &mut self.transport {
+            Transport::WebSocket(ws) => Some(ws),
+            Transport::Polling => None,
+        };
+        tokio::select! {
+            biased;
+            c = self.control_rx.recv() => Event::Control(c),
+            m = next_frame(ws) => Event::Ws(m),
+            m = next_frame(self.probe.as_deref_mut()) => Event::Probe(m),
+            d = self.data_rx.recv(), if take_data => Event::Data(d),
+            () = self.timer.as_mut(), if timer_armed => Event::Timer,
+            () = poll_gone(self.pending_poll.as_mut()) => Event::PollGone,
+        }
+    }
+
+    async fn handle(&mut self, event: Event, state: &mut H::Session) -> Result<(), End> {
+        match event {
+            Event::Control(None) | Event::Data(None) => Err(End::Now(CloseReason::ForcedClose)),
+            Event::Control(Some(c)) => self.on_control(c, state).await,
+            Event::Data(Some(out)) => self.on_data(out).await,
+            Event::Ws(m) => self.on_ws(m, state).await,
+            Event::Probe(m) => self.on_probe(m).await,
+            Event::Timer => {
+                // Re-arm on the next turn even if the deadline did not move.
+                self.timer_at = None;
+                self.on_timer().await
+            }
+            Event::PollGone => {
+                debug!("pending poll closed by the client");
+                self.pending_poll = None;
+                Err(End::Now(CloseReason::TransportError))
+            }
+        }
+    }
+
+    async fn on_control(&mut self, control: Control, state: &mut H::Session) -> Result<(), End> {
+        match control {
+            Control::Close(reason @ (CloseReason::ForcedClose | CloseReason::ServerShuttingDown)) => {
+                Err(End::Graceful(reason))
+            }
+            Control::Close(reason) => Err(End::Now(reason)),
+            Control::Poll(reply) => self.on_poll(reply),
+            Control::Post(body, reply) => self.on_post(body, reply, state),
+            Control::Upgrade(mut ws) => {
+                if self.session.begin_upgrade(self.config.allow_upgrades, Instant::now())
+                    && self.probe.is_none()
+                {
+                    debug!("upgrade: probe WebSocket open");
+                    self.probe = Some(ws);
+                } else {
+                    debug!("refused a second WebSocket for this session");
+                    let _ = ws.close(None).await;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn on_poll(&mut self, reply: PollReply) -> Result<(), End> {
+        if !matches!(self.transport, Transport::Polling) {
+            // The session moved to WebSocket: Node's TRANSPORT_MISMATCH, session kept.
+            let _ = reply.send(Err(EngineError::BadRequest));
+            return Ok(());
+        }
+        if self.pending_poll.is_some() {
+            debug!("overlapping poll: closing the session");
+            let _ = reply.send(Err(EngineError::TransportError("overlapping GET")));
+            return Err(End::Now(CloseReason::TransportError));
+        }
+        if self.probed() {
+            // The client is switching to the probe: release its last poll at once.
+            self.buffer.push(Packet::Noop.encode());
+        }
+        self.pending_poll = Some(reply);
+        self.drain_into_buffer();
+        self.answer_poll();
+        Ok(())
+    }
+
+    fn on_post(
+        &mut self,
+        body: Bytes,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+        state: &mut H::Session,
+    ) -> Result<(), End> {
+        if !matches!(self.transport, Transport::Polling) {
+            let _ = reply.send(Err(EngineError::BadRequest));
+            return Ok(());
+        }
+        let packets = match payload::decode(body) {
+            Ok(p) => p,
+            Err(e) => {
+                debug!(error = %e, "invalid polling payload");
+                let _ = reply.send(Err(EngineError::TransportError("parse error")));
+                return Err(End::Now(CloseReason::ParseError));
+            }
+        };
+        for packet in packets {
+            match self.session.handle_packet(packet, Instant::now()) {
+                Ok(Some(message)) => self.handler.message(state, message),
+                Ok(None) => {}
+                Err(reason) => {
+                    let _ = reply.send(Ok(()));
+                    if reason == CloseReason::TransportClose {
+                        // Node answers the pending GET of a client that closes with a noop.
+                        if let Some(poll) = self.pending_poll.take() {
+                            let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                        }
+                    }
+                    return Err(End::Now(reason));
+                }
+            }
+        }
+        let _ = reply.send(Ok(()));
+        Ok(())
+    }
+
+    async fn on_data(&mut self, first: Outgoing) -> Result<(), End> {
+        match &mut self.transport {
+            Transport::WebSocket(ws) => {
+                let mut n = 0;
+                let mut next = Some(first);
+                while let Some(out) = next.take() {
+                    n += feed(ws, out).await.map_err(|_| End::Now(CloseReason::TransportError))?;
+                    if n < WRITE_BATCH {
+                        next = self.data_rx.try_recv();
+                    }
+                }
+                ws.flush().await.map_err(|_| End::Now(CloseReason::TransportError))?;
+                Ok(())
+            }
+            Transport::Polling => {
+                push_outgoing(&mut self.buffer, first);
+                self.drain_into_buffer();
+                self.answer_poll();
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_ws(
+        &mut self,
+        message: Option<Result<WsMessage, WsError>>,
+        state: &mut H::Session,
+    ) -> Result<(), End> {
+        let packet = match message {
+            None => return Err(End::Now(CloseReason::TransportClose)),
+            Some(Err(e)) => {
+                debug!(error = %e, "WebSocket error");
+                if let Transport::WebSocket(ws) = &mut self.transport {
+                    let code = match e {
+                        WsError::Capacity(_) => Some(CloseCode::Size),
+                        WsError::Utf8(_) => Some(CloseCode::Invalid),
+                        WsError::Protocol(_) => Some(CloseCode::Protocol),
+                        _ => None,
+                    };
+                    if let Some(code) = code {
+                        let frame = CloseFrame { code, reason: "".into() };
+                        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
+                    }
+                }
+                return Err(End::Now(CloseReason::TransportError));
+            }
+            Some(Ok(WsMessage::Text(text))) => match Packet::decode_text(text) {
+                Ok(p) => p,
+                Err(e) => {
+                    debug!(error = %e, "invalid packet");
+                    return Err(End::Now(CloseReason::ParseError));
+                }
+            },
+            Some(Ok(WsMessage::Binary(bytes))) => Packet::decode_binary(bytes),
+            Some(Ok(WsMessage::Close(_))) => return Err(End::Now(CloseReason::TransportClose)),
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {
+                // tungstenite queued the pong; send it now.
+                if let Transport::WebSocket(ws) = &mut self.transport {
+                    let _ = ws.flush().await;
+                }
+                return Ok(());
+            }
+        };
+        match self.session.handle_packet(packet, Instant::now()) {
+            Ok(Some(message)) => {
+                self.handler.message(state, message);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(reason) => Err(End::Now(reason)),
+        }
+    }
+
+    async fn on_probe(&mut self, message: Option<Result<WsMessage, WsError>>) -> Result<(), End> {
+        let packet = match message {
+            Some(Ok(WsMessage::Text(text))) => Packet::decode_text(text).ok(),
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => return Ok(()),
+            _ => None,
+        };
+        let step = match &packet {
+            Some(p) => self.session.handle_upgrade_packet(p),
+            None => {
+                self.session.abort_upgrade();
+                UpgradeStep::Abort
+            }
+        };
+        match step {
+            UpgradeStep::SendProbePong => {
+                if let Some(probe) = &mut self.probe {
+                    if probe.send(to_ws(Packet::Pong { probe: true }.encode())).await.is_err() {
+                        self.session.abort_upgrade();
+                        self.probe = None;
+                        return Ok(());
+                    }
+                }
+                if self.pending_poll.is_some() {
+                    self.buffer.push(Packet::Noop.encode());
+                    self.answer_poll();
+                }
+            }
+            UpgradeStep::Complete => {
+                debug!("upgraded to WebSocket");
+                if let Some(poll) = self.pending_poll.take() {
+                    let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                }
+                let Some(mut ws) = self.probe.take() else {
+                    return Ok(());
+                };
+                let buffered = std::mem::take(&mut self.buffer);
+                for frame in buffered {
+                    ws.feed(to_ws(frame)).await.map_err(|_| End::Now(CloseReason::TransportError))?;
+                }
+                ws.flush().await.map_err(|_| End::Now(CloseReason::TransportError))?;
+                self.transport = Transport::WebSocket(*ws);
+                self.socket.set_transport(TransportKind::WebSocket);
+                tracing::Span::current().record("transport", "websocket");
+            }
+            UpgradeStep::Abort => {
+                debug!("upgrade aborted");
+                if let Some(mut probe) = self.probe.take() {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_timer(&mut self) -> Result<(), End> {
+        while let Some(due) = self.session.handle_timeout(Instant::now()) {
+            match due {
+                Timeout::SendPing => {
+                    trace!("ping");
+                    let ping = Packet::Ping { probe: false }.encode();
+                    match &mut self.transport {
+                        Transport::WebSocket(ws) => {
+                            ws.send(to_ws(ping)).await.map_err(|_| End::Now(CloseReason::TransportError))?;
+                        }
+                        Transport::Polling => {
+                            self.buffer.push(ping);
+                            self.answer_poll();
+                        }
+                    }
+                }
+                Timeout::Close(reason) => return Err(End::Now(reason)),
+                Timeout::AbortUpgrade => {
+                    debug!("upgrade timed out");
+                    if let Some(mut probe) = self.probe.take() {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves queued application frames into the poll buffer (only while a GET waits).
+    fn drain_into_buffer(&mut self) {
+        if self.probed() {
+            return;
+        }
+        while let Some(out) = self.data_rx.try_recv() {
+            push_outgoing(&mut self.buffer, out);
+        }
+    }
+
+    /// Whether the client answered the probe: from then on it reads the WebSocket only,
+    /// and application frames wait there.
+    fn probed(&self) -> bool {
+        self.probe.is_some() && self.session.upgrade() == Upgrade::Probed
+    }
+
+    /// Answers the pending GET if there is something to send.
+    fn answer_poll(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        if let Some(poll) = self.pending_poll.take() {
+            let frames = std::mem::take(&mut self.buffer);
+            let _ = poll.send(Ok(payload::encode(&frames)));
+        }
+    }
+
+    async fn close_now(&mut self, _reason: CloseReason) {
+        if let Some(mut probe) = self.probe.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+        }
+        match &mut self.transport {
+            Transport::WebSocket(ws) => {
+                let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+            }
+            Transport::Polling => {
+                if let Some(poll) = self.pending_poll.take() {
+                    self.buffer.push(Packet::Close.encode());
+                    let frames = std::mem::take(&mut self.buffer);
+                    let _ = poll.send(Ok(payload::encode(&frames)));
+                }
+            }
+        }
+    }
+
+    /// Delivers what the application queued, then the close.
+    async fn close_gracefully(&mut self, reason: CloseReason) {
+        if let Some(mut probe) = self.probe.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+        }
+        self.data_rx.close();
+        match &mut self.transport {
+            Transport::WebSocket(ws) => {
+                let write = async {
+                    while let Some(out) = self.data_rx.try_recv() {
+                        feed(ws, out).await?;
+                    }
+                    ws.close(None).await
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+            }
+            Transport::Polling => {
+                while let Some(out) = self.data_rx.try_recv() {
+                    push_outgoing(&mut self.buffer, out);
+                }
+                self.buffer.push(Packet::Close.encode());
+                let poll = match self.pending_poll.take() {
+                    Some(poll) => Some(poll),
+                    // A server that shuts down accepts no more polls: nothing to wait for.
+                    None if reason == CloseReason::ServerShuttingDown => None,
+                    None => self.wait_for_poll().await,
+                };
+                if let Some(poll) = poll {
+                    let frames = std::mem::take(&mut self.buffer);
+                    let _ = poll.send(Ok(payload::encode(&frames)));
+                }
+            }
+        }
+    }
+
+    /// A closing polling session waits for the client's next GET to tell it so.
+    async fn wait_for_poll(&mut self) -> Option<PollReply> {
+        let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
+        loop {
+            let control = tokio::time::timeout_at(deadline, self.control_rx.recv()).await.ok()??;
+            match control {
+                Control::Poll(reply) => return Some(reply),
+                Control::Post(_, reply) => {
+                    let _ = reply.send(Ok(()));
+                }
+                Control::Upgrade(mut ws) => {
+                    let _ = ws.close(None).await;
+                }
+                Control::Close(_) => return None,
+            }
+        }
+    }
+}
+
+fn push_outgoing(buffer: &mut Vec<Frame>, out: Outgoing) {
+    match out {
+        Outgoing::One(f) => buffer.push(f),
+        Outgoing::Many(fs) => buffer.extend(fs),
+    }
+}
+
+/// Feeds an outgoing item to the WebSocket without flushing; returns the frame count.
+async fn feed(ws: &mut WsStream, out: Outgoing) -> Result<usize, WsError> {
+    match out {
+        Outgoing::One(f) => {
+            ws.feed(to_ws(f)).await?;
+            Ok(1)
+        }
+        Outgoing::Many(fs) => {
+            let n = fs.len();
+            for f in fs {
+                ws.feed(to_ws(f)).await?;
+            }
+            Ok(n)
+        }
+    }
+}
+
+async fn next_frame(ws: Option<&mut WsStream>) -> Option<Result<WsMessage, WsError>> {
+    match ws {
+        Some(ws) => ws.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+
+async fn poll_gone(poll: Option<&mut PollReply>) {
+    match poll {
+        Some(p) => p.closed().await,
+        None => std::future::pending().await,
+    }
+}
