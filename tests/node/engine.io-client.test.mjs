@@ -202,6 +202,9 @@ describe("engine.io-client, polling → websocket upgrade", () => {
   test("after the upgrade, the server refuses polling requests for that sid", T, async () => {
     const socket = open(["polling", "websocket"]);
     await nextEvent(socket, "upgrade", { failOn: ["upgradeError", "close"], ms: 10000 });
+    // The client emits "upgrade" right after sending "5"; an echo over the new
+    // WebSocket proves the server has processed that "5" (same connection, in order).
+    assert.equal(await echo(socket, "upgraded"), "upgraded");
     const { status, body } = await pollingErrorFor(socket.id);
     assert.equal(status, 400);
     assert.deepEqual(JSON.parse(body), { code: 3, message: "Bad request" });

@@ -19,9 +19,16 @@ const T = { timeout: 30000 };
 const tracker = new Tracker();
 afterEach(() => tracker.closeAll());
 
+/** Last disconnect reason of each client, to explain failures. */
+const lastDisconnect = new WeakMap();
+
 /** A new client (own manager, no reconnection so failures surface instead of looping). */
 function client(nsp = "", opts = {}) {
-  return tracker.add(io(SERVER_URL + nsp, { forceNew: true, reconnection: false, ...opts }));
+  const socket = io(SERVER_URL + nsp, { forceNew: true, reconnection: false, ...opts });
+  socket.on("disconnect", (reason, details) => {
+    lastDisconnect.set(socket, details?.message ? `${reason}: ${details.message}` : reason);
+  });
+  return tracker.add(socket);
 }
 
 /** Resolves once `socket` is connected; rejects on connect_error / disconnect. */
@@ -43,7 +50,10 @@ async function connectWithAuth(nsp, opts) {
 function ackArgs(socket, event, args, ms = WAIT_MS) {
   return new Promise((resolve, reject) => {
     socket.timeout(ms).emit(event, ...args, (err, ...response) => {
-      if (err) reject(new Error(`no ack for "${event}" within ${ms} ms`));
+      if (err) {
+        const why = socket.connected ? `no ack within ${ms} ms` : `socket disconnected (${lastDisconnect.get(socket) ?? "?"})`;
+        reject(new Error(`"${event}" ${JSON.stringify(args).slice(0, 80)}: ${why}`));
+      }
       else resolve(response);
     });
   });
@@ -389,9 +399,18 @@ describe("socket.io-client, load", () => {
     const results = await within(
       Promise.all(
         clients.map(async (socket, c) => {
-          const answers = await Promise.all(
-            Array.from({ length: 100 }, (_, i) => ackArgs(socket, "message-with-ack", [c, i, `c${c}-i${i}`], 30000)),
-          );
+          // 10 acks in flight per client at a time (500 in all): a heavy but steady load
+          const answers = [];
+          for (let start = 0; start < 100; start += 10) {
+            answers.push(
+              ...(await Promise.all(
+                Array.from({ length: 10 }, (_, k) => {
+                  const i = start + k;
+                  return ackArgs(socket, "message-with-ack", [c, i, `c${c}-i${i}`], 30000);
+                }),
+              )),
+            );
+          }
           answers.forEach((answer, i) => assert.deepEqual(answer, [c, i, `c${c}-i${i}`]));
           return answers.length;
         }),
