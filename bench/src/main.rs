@@ -274,7 +274,7 @@ async fn idle(args: Args) {
     let authority =
         args.url.trim_start_matches("ws://").split('/').next().unwrap_or("127.0.0.1:3000").to_owned();
     let target: SocketAddr = authority.parse().unwrap_or_else(|_| usage());
-    let query = if args.sio { "?EIO=4&transport=websocket" } else { "?EIO=4&transport=websocket" };
+    let query = "?EIO=4&transport=websocket";
     let url = format!("{}{query}", args.url);
     let before = args.pid.map(rss_kib);
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
