@@ -59,6 +59,11 @@ function ackArgs(socket, event, args, ms = WAIT_MS) {
   });
 }
 
+/** emitWithAck with a deadline: resolves with the ack's first argument. */
+function ack1(socket, event, ...args) {
+  return ackArgs(socket, event, args).then((response) => response[0]);
+}
+
 /** Emits "message" and resolves with the args of the next "message-back". */
 async function roundTrip(socket, ...args) {
   const back = nextEvent(socket, "message-back", { failOn: ["disconnect"] });
@@ -120,7 +125,7 @@ for (const mode of MODES) {
         assert.deepEqual(await ackArgs(socket, "message-with-ack", args), args);
       }
       // emitWithAck resolves with the first argument
-      assert.equal(await socket.emitWithAck("message-with-ack", "first", "second"), "first");
+      assert.equal(await socket.timeout(WAIT_MS).emitWithAck("message-with-ack", "first", "second"), "first");
     });
 
     test("server → client ack (server-ack) carries the client's answer back", T, async () => {
@@ -131,9 +136,9 @@ for (const mode of MODES) {
         cb(n + 1);
       });
       socket.on("shout", (text, extra, cb) => cb({ text: text.toUpperCase(), extra }));
-      assert.equal(await socket.emitWithAck("server-ack", "add-one", 41), 42);
+      assert.equal(await ack1(socket, "server-ack", "add-one", 41), 42);
       assert.deepEqual(seen, [41]);
-      assert.deepEqual(await socket.emitWithAck("server-ack", "shout", "hi", [1, { a: 2 }]), {
+      assert.deepEqual(await ack1(socket, "server-ack", "shout", "hi", [1, { a: 2 }]), {
         text: "HI",
         extra: [1, { a: 2 }],
       });
@@ -155,7 +160,7 @@ for (const mode of MODES) {
         const cb = received.pop();
         cb(...received);
       });
-      const answer = await socket.emitWithAck("server-ack", "echo-binary", small, { inner: big });
+      const answer = await ack1(socket, "server-ack", "echo-binary", small, { inner: big });
       assert.deepEqual(norm(answer), small);
     });
 
@@ -192,7 +197,7 @@ for (const mode of MODES) {
 
       // server → client ack on /custom
       custom.on("double", (n, cb) => cb(n * 2));
-      assert.equal(await custom.emitWithAck("server-ack", "double", 21), 42);
+      assert.equal(await ack1(custom, "server-ack", "double", 21), 42);
 
       // closing /custom leaves / working on the same connection
       const engineId = root.io.engine.id;
@@ -247,12 +252,12 @@ describe("socket.io-client, upgrade details", () => {
     upgraded.then(() => (isUpgraded = true), () => {});
     // keep acks in flight across the upgrade
     for (let i = 0; !isUpgraded && i < 2000; i++) {
-      acks.push(socket.emitWithAck("message-with-ack", i));
+      acks.push(ack1(socket, "message-with-ack", i));
       await new Promise((r) => setImmediate(r));
     }
     const [transport] = await upgraded;
     assert.equal(transport.name, "websocket");
-    acks.push(socket.emitWithAck("message-with-ack", acks.length));
+    acks.push(ack1(socket, "message-with-ack", acks.length));
     const results = await within(Promise.all(acks), `${acks.length} acks across the upgrade`);
     assert.deepEqual(results, results.map((_, i) => i));
     assert.equal(socket.io.engine.transport.name, "websocket");
@@ -302,7 +307,7 @@ describe("socket.io-client, server → client ack timeout", () => {
     const asked = [];
     socket.on("ignored", (payload, cb) => asked.push([payload, typeof cb])); // never calls cb
     const started = Date.now();
-    const answer = await socket.timeout(12000).emitWithAck("server-ack", "ignored", "p");
+    const [answer] = await ackArgs(socket, "server-ack", ["ignored", "p"], 12000);
     const elapsed = Date.now() - started;
     assert.deepEqual(asked, [["p", "function"]], "the server asked for an ack");
     assert.ok(answer && typeof answer === "object" && "error" in answer, `expected {error}, got ${JSON.stringify(answer)}`);
@@ -320,7 +325,7 @@ describe("socket.io-client, rooms and broadcast", () => {
       const got = { a: collect(a, "room-event"), b: collect(b, "room-event"), c: collect(c, "room-event") };
       const marks = { a: collect(a, "mark"), b: collect(b, "mark"), c: collect(c, "mark") };
       // every socket joins "sync" so a "mark" sent after an event proves that event was (not) delivered
-      for (const s of [a, b, c]) assert.equal(await s.emitWithAck("join", "sync"), true);
+      for (const s of [a, b, c]) assert.equal(await ack1(s, "join", "sync"), true);
       let markNo = 0;
       const sync = async () => {
         const n = ++markNo;
@@ -331,16 +336,16 @@ describe("socket.io-client, rooms and broadcast", () => {
         );
       };
 
-      assert.equal(await b.emitWithAck("join", "r1"), true);
-      assert.equal(await c.emitWithAck("join", "r1"), true);
+      assert.equal(await ack1(b, "join", "r1"), true);
+      assert.equal(await ack1(c, "join", "r1"), true);
       a.emit("to-room", "r1", "room-event", "first", { n: 1 }, Buffer.from([1, 2]));
       await sync();
       assert.deepEqual(got.a, [], "a is not in r1");
       assert.deepEqual(norm(got.b), [["first", { n: 1 }, Buffer.from([1, 2])]]);
       assert.deepEqual(norm(got.c), [["first", { n: 1 }, Buffer.from([1, 2])]]);
 
-      assert.equal(await a.emitWithAck("join", "r1"), true);
-      assert.equal(await c.emitWithAck("leave", "r1"), true);
+      assert.equal(await ack1(a, "join", "r1"), true);
+      assert.equal(await ack1(c, "leave", "r1"), true);
       a.emit("to-room", "r1", "room-event", "second");
       await sync();
       assert.deepEqual(got.a, [["second"]], "sender receives when it is a member");
@@ -351,8 +356,8 @@ describe("socket.io-client, rooms and broadcast", () => {
       const other = await connected(client(nsp === "" ? "/custom" : "", opts));
       const otherGot = collect(other, "room-event");
       const otherMark = collect(other, "mark");
-      assert.equal(await other.emitWithAck("join", "r1"), true);
-      assert.equal(await other.emitWithAck("join", "sync"), true);
+      assert.equal(await ack1(other, "join", "r1"), true);
+      assert.equal(await ack1(other, "join", "sync"), true);
       a.emit("to-room", "r1", "room-event", "third");
       await sync();
       other.emit("to-room", "sync", "mark", "other");
@@ -406,7 +411,7 @@ describe("socket.io-client, load", () => {
               ...(await Promise.all(
                 Array.from({ length: 10 }, (_, k) => {
                   const i = start + k;
-                  return ackArgs(socket, "message-with-ack", [c, i, `c${c}-i${i}`], 30000);
+                  return ackArgs(socket, "message-with-ack", [c, i, `c${c}-i${i}`], 15000);
                 }),
               )),
             );

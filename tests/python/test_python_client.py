@@ -235,7 +235,9 @@ async def test_seed_snippet_verbatim_options(server_url, clients):
         namespaces=["/custom"],
         transports=["websocket", "polling"],
     )
-    ack = await client.call("message-with-ack", {"text": "Hello from Python"}, namespace="/custom")
+    ack = await asyncio.wait_for(
+        client.call("message-with-ack", {"text": "Hello from Python"}, namespace="/custom"), WAIT
+    )
     assert ack == {"text": "Hello from Python"}
     await client.emit("message", {"text": "echo"}, namespace="/custom")
     assert await asyncio.wait_for(received.get(), WAIT) == {"text": "echo"}
