@@ -268,7 +268,7 @@ describe("socket.io-client, upgrade details", () => {
     const custom = socket.io.socket("/custom");
     await Promise.all([connected(socket), connected(custom)]);
     assert.equal(socket.io.engine.transport.name, "websocket");
-    const ack = await new Promise((resolve) => custom.emit("message-with-ack", { text: "Hello" }, resolve));
+    const ack = await ack1(custom, "message-with-ack", { text: "Hello" });
     assert.deepEqual(ack, { text: "Hello" });
   });
 });
