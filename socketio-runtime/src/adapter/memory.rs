@@ -120,3 +120,44 @@ impl std::fmt::Debug for MemoryAdapter {
         f.debug_struct("MemoryAdapter").field("rooms", &self.read().members.len()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Weak;
+
+    use super::*;
+
+    #[test]
+    fn membership_is_kept_both_ways_and_empty_rooms_disappear() {
+        let a = MemoryAdapter::new(LocalNamespace(Weak::new()));
+        let (s1, s2) = (Sid::generate(), Sid::generate());
+        a.add_all(&s1, &["x".into(), "y".into()]);
+        a.add_all(&s2, &["x".into()]);
+        let mut x = a.room_members("x");
+        x.sort();
+        let mut both = vec![s1.clone(), s2.clone()];
+        both.sort();
+        assert_eq!(x, both);
+        a.del(&s1, &"y".into());
+        assert!(a.room_members("y").is_empty());
+        assert_eq!(a.socket_rooms(&s1), vec![Room::from("x")]);
+        a.del_all(&s1);
+        a.del_all(&s2);
+        assert!(a.rooms().is_empty());
+        assert!(a.socket_rooms(&s1).is_empty());
+        assert!(a.read().of_socket.is_empty());
+    }
+
+    #[test]
+    fn options_match_rooms_minus_except() {
+        let mut opts = BroadcastOptions::default();
+        let rooms = [Room::from("a"), Room::from("b")];
+        assert!(opts.matches(rooms.iter()), "no target room: everyone");
+        opts.rooms.insert("c".into());
+        assert!(!opts.matches(rooms.iter()));
+        opts.rooms.insert("a".into());
+        assert!(opts.matches(rooms.iter()));
+        opts.except.insert("b".into());
+        assert!(!opts.matches(rooms.iter()));
+    }
+}

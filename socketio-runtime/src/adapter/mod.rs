@@ -96,7 +96,7 @@ pub trait Adapter: Send + Sync + 'static {
             match socket.send_packet(packet) {
                 Ok(()) => count += 1,
                 Err(e) => {
-                    socket.inner().acks.remove(ack_id);
+                    acks.cancel(&socket, ack_id);
                     tracing::debug!(socket = %socket.id(), error = %e, "broadcast not delivered");
                 }
             }

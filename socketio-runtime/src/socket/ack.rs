@@ -266,10 +266,16 @@ impl AckCollector {
         s.counted && s.responses.len() >= s.expected
     }
 
-    /// Registers this collector as the waiter of ack `id` on `socket`.
-    pub(crate) fn wait_on(&self, socket: &Socket, id: u64) {
+    /// Registers this collector as the waiter of ack `id` on a local `socket` (before
+    /// sending it the packet, so that no answer is missed).
+    pub fn wait_on(&self, socket: &Socket, id: u64) {
         socket.inner().acks.insert(id, AckTarget::Many(self.clone()));
         self.0.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((socket.clone(), id));
+    }
+
+    /// Undoes [`AckCollector::wait_on`] for a socket the packet could not be sent to.
+    pub fn cancel(&self, socket: &Socket, id: u64) {
+        socket.inner().acks.remove(id);
     }
 
     /// Waits for completion or `timeout`.

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use serde::Serialize;
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 pub use ack::{AckCollector, AckError, AckFuture, AckResponse, BroadcastAckError};
 pub(crate) use ack::{AckTarget, PendingAcks};
@@ -245,9 +246,17 @@ impl Socket {
 
     // ---- crate side ----
 
-    /// Queues an encoded packet for this client (after the CONNECT reply if the
-    /// connect handler still runs).
-    pub(crate) fn send_packet(&self, packet: &EncodedPacket) -> Result<(), EmitError> {
+    /// Queues an already encoded packet for this client (after the CONNECT reply if
+    /// the connect handler still runs). Adapters deliver broadcasts with it.
+    ///
+    /// ```
+    /// # fn f(socket: &socketio_runtime::socket::Socket) {
+    /// use socketio_runtime::protocol::encode;
+    /// let packet = encode::event(socket.ns().name(), "hello", &(), None).unwrap();
+    /// let _ = socket.send_packet(&packet);
+    /// # }
+    /// ```
+    pub fn send_packet(&self, packet: &EncodedPacket) -> Result<(), EmitError> {
         let mut state = self.state();
         match &mut *state {
             State::Connected => Ok(self.0.engine.send(packet.outgoing())?),
@@ -288,13 +297,23 @@ impl Socket {
 
     /// An event from the client.
     pub(crate) fn on_event(&self, name: EventName, args: Args, id: Option<u64>) {
+        let span = tracing::debug_span!(
+            "event",
+            ns = self.ns().name(),
+            socket = %self.id(),
+            event = name.as_str(),
+            ack = id
+        );
         let ack = id.map(|id| AckSender::new(self.clone(), id));
         let event = IncomingEvent::new(name, args, ack);
         let socket = self.clone();
-        run_handler(async move {
-            let handler = socket.ns().handler();
-            handler.event(&socket, event).await;
-        });
+        run_handler(
+            async move {
+                let handler = socket.ns().handler();
+                handler.event(&socket, event).await;
+            }
+            .instrument(span),
+        );
     }
 
     /// An ack from the client.
