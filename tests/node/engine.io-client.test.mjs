@@ -4,7 +4,9 @@
 import { describe, test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { Socket } from "engine.io-client";
-import { SERVER_URL, nextEvent, collect, waitUntil, Tracker, toBuffer, bytes } from "./helpers.mjs";
+import { requireEnv, nextEvent, collect, waitUntil, Tracker, toBuffer, bytes } from "./helpers.mjs";
+
+const SERVER_URL = requireEnv("SERVER_URL");
 
 const PATH = "/engine.io";
 const T = { timeout: 20000 };

@@ -2,16 +2,14 @@
 // real server named by SERVER_URL over 127.0.0.1.
 import { setTimeout as delay } from "node:timers/promises";
 
-/** Base URL of the server under test, e.g. http://127.0.0.1:3000 (no trailing slash). */
-export const SERVER_URL = (() => {
-  const url = process.env.SERVER_URL;
-  if (!url) {
-    throw new Error(
-      "SERVER_URL is not set: run the suites through scripts/test.sh, or export SERVER_URL=http://127.0.0.1:PORT",
-    );
+/** The value of a required environment variable (a URL has its trailing slashes removed). */
+export function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the suites through scripts/test.sh (or export ${name})`);
   }
-  return url.replace(/\/+$/, "");
-})();
+  return /^https?:/.test(value) ? value.replace(/\/+$/, "") : value;
+}
 
 /** Default per-wait deadline. Generous: the machine is small and shared. */
 export const WAIT_MS = Number(process.env.TEST_WAIT_MS ?? 5000);

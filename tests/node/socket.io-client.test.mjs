@@ -13,7 +13,9 @@
 import { describe, test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { SERVER_URL, WAIT_MS, nextEvent, collect, waitUntil, within, Tracker, toBuffer, bytes } from "./helpers.mjs";
+import { requireEnv, WAIT_MS, nextEvent, collect, waitUntil, within, Tracker, toBuffer, bytes } from "./helpers.mjs";
+
+const SERVER_URL = requireEnv("SERVER_URL");
 
 const T = { timeout: 30000 };
 const tracker = new Tracker();
