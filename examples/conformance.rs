@@ -84,18 +84,18 @@ impl NamespaceHandler for Conformance {
                 }
                 "to-room" => {
                     if let (Some(room), Some(event)) = (string(0), string(1)) {
-                        let _ = socket.ns().to(room).emit(&event, &args.skip(2));
+                        let _ = socket.ns().to(room).emit(&event, args.skip(2));
                     }
                 }
                 "broadcast" => {
                     if let Some(event) = string(0) {
-                        let _ = socket.broadcast().emit(&event, &args.skip(1));
+                        let _ = socket.broadcast().emit(&event, args.skip(1));
                     }
                 }
                 "server-ack" => {
                     let (Some(event), Some(ack)) = (string(0), ack) else { return };
                     let answer =
-                        socket.emit_with_ack(&event, &args.skip(1)).timeout(Duration::from_secs(5)).await;
+                        socket.emit_with_ack(&event, args.skip(1)).timeout(Duration::from_secs(5)).await;
                     let _ = match answer {
                         Ok(answer) => ack.send(&answer),
                         Err(e) => ack.send(serde_json::json!({ "error": e.to_string() })),
