@@ -255,7 +255,7 @@ fn svg(table: &Table, meta: &Value) -> String {
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let title = format!(
-        "Socket.IO servers, one core each ({}; {}), lower is better for CPU and memory",
+        "Socket.IO servers on one core each, load generator on the other ({}, {} run)",
         meta["date"].as_str().unwrap_or(""),
         meta["mode"].as_str().unwrap_or("")
     );
