@@ -171,8 +171,9 @@ loadgen() { timeout 300 taskset -c "$LOAD_CORE" "$TARGET/release/loadgen" "$@"; 
 run_suite() {
     local results=$out/results.jsonl
     : >"$results"
-    local load_start
+    local load_start versions
     load_start=$(load1)
+    versions=$(versions_json) # what was built, before anyone edits the tree
     for mode in $modes; do
         for name in $servers; do
             if [ "$mode" = polling ] && [ "$name" = floor ]; then continue; fi
@@ -214,7 +215,7 @@ run_suite() {
  "server_core": $SERVER_CORE, "load_core": $LOAD_CORE, "window": $window,
  "sizes": {"echo": "$echo_c x $echo_n", "broadcast": "$bc_c receivers x $bc_n", "idle": $idle_c, "polling": "$poll_c x $poll_n", "repetitions": $reps},
  "load_during_run": "start $load_start, end $load_end, min/max at the end of runs: ${loads:-n/a}",
- "versions": $(versions_json)}
+ "versions": $versions}
 EOF
     "$TARGET/release/report" --results "$results" --meta "$out/meta.json" \
         --json "$out/results.json" --markdown "$out/table.md" --svg "$out/plot.svg"
@@ -242,8 +243,9 @@ run_scale() {
     # shellcheck disable=SC2329 # called by the trap
     stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
     trap 'stop_all' EXIT
-    local start=$SECONDS left=$total load_start
+    local start=$SECONDS left=$total load_start versions
     load_start=$(load1)
+    versions=$(versions_json)
     for i in $(seq 0 $((procs - 1))); do
         local n=$((left < per ? left : per))
         left=$((left - n))
@@ -259,7 +261,7 @@ run_scale() {
     cat >"$out/meta.json" <<EOF
 {"date": "$(date -u +%Y-%m-%d)", "mode": "scale", "server": "$name", "processes": $procs,
  "requested": $total, "hold_seconds": $hold, "ulimit_n": $(ulimit -n),
- "load_during_run": "start $load_start, end $(load1)", "versions": $(versions_json)}
+ "load_during_run": "start $load_start, end $(load1)", "versions": $versions}
 EOF
     "$TARGET/release/report" --scale "$results" --meta "$out/meta.json" --json "$out/scale.json" \
         --markdown "$out/scale.md"

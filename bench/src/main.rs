@@ -153,6 +153,71 @@ fn cpu_seconds(pid: u32) -> f64 {
         .sum()
 }
 
+/// The machine's busy CPU time (every core, every process) from `/proc/stat`, in
+/// seconds, and the number of cores.
+fn machine_busy_seconds() -> (f64, usize) {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return (0.0, 1) };
+    let cores = stat.lines().filter(|l| l.starts_with("cpu") && !l.starts_with("cpu ")).count().max(1);
+    let busy = stat
+        .lines()
+        .next()
+        .map(|l| {
+            let f: Vec<u64> = l.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+            // user nice system idle iowait irq softirq steal: all but idle and iowait.
+            [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum::<u64>()
+        })
+        .unwrap_or(0);
+    (busy as f64 / 100.0, cores)
+}
+
+/// The load generator's own CPU time, in seconds.
+fn own_cpu_seconds() -> f64 {
+    use nix::time::{clock_gettime, ClockId};
+    clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID)
+        .map(|t| t.tv_sec() as f64 + t.tv_nsec() as f64 * 1e-9)
+        .unwrap_or(0.0)
+}
+
+/// Measures one phase: wall time, the server's CPU time, and how much of the machine
+/// other processes used meanwhile (the machine is shared: figures taken while others
+/// were busy are provisional).
+struct Meter {
+    pid: Option<u32>,
+    start: Instant,
+    server: f64,
+    own: f64,
+    busy: f64,
+}
+
+/// What a [`Meter`] read.
+struct Reading {
+    wall: f64,
+    cpu: Option<f64>,
+    /// CPU time of every other process, as a share of the machine's capacity.
+    others: f64,
+}
+
+impl Meter {
+    fn start(pid: Option<u32>) -> Meter {
+        Meter {
+            pid,
+            server: pid.map_or(0.0, cpu_seconds),
+            own: own_cpu_seconds(),
+            busy: machine_busy_seconds().0,
+            start: Instant::now(),
+        }
+    }
+
+    fn stop(self) -> Reading {
+        let wall = self.start.elapsed().as_secs_f64();
+        let cpu = self.pid.map(|p| cpu_seconds(p) - self.server);
+        let own = own_cpu_seconds() - self.own;
+        let (busy, cores) = machine_busy_seconds();
+        let others = (busy - self.busy - own - cpu.unwrap_or(0.0)).max(0.0) / (wall * cores as f64);
+        Reading { wall, cpu, others }
+    }
+}
+
 type Client = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 /// A small client read buffer: 100,000 clients of the scale test must fit beside the
@@ -301,8 +366,7 @@ struct Measured {
     expected: usize,
     /// `messages` or `deliveries`, and the singular.
     unit: (&'static str, &'static str),
-    wall: f64,
-    cpu: Option<f64>,
+    reading: Reading,
 }
 
 fn base_report(args: &Args, mode: &str) -> serde_json::Value {
@@ -332,6 +396,7 @@ fn load1() -> Option<f64> {
 
 fn finish(args: &Args, m: Measured) -> ! {
     let (plural, singular) = m.unit;
+    let Reading { wall, cpu, others } = m.reading;
     let mut report = base_report(args, m.mode);
     report[plural] = m.count.into();
     report["expected"] = m.expected.into();
@@ -340,9 +405,13 @@ fn finish(args: &Args, m: Measured) -> ! {
         report["client"] = if args.batched { "batched" } else { "eager" }.into();
     }
     report["payload"] = args.payload.into();
-    report["wall_seconds"] = ((m.wall * 1e4).round() / 1e4).into();
-    report[format!("{plural}_per_second")] = (m.count as f64 / m.wall).round().into();
-    if let Some(cpu) = m.cpu {
+    report["wall_seconds"] = ((wall * 1e4).round() / 1e4).into();
+    report[format!("{plural}_per_second")] = (m.count as f64 / wall).round().into();
+    // /proc/stat counts 10 ms ticks: over a shorter phase the share means nothing.
+    if wall >= 0.25 {
+        report["other_processes_cpu_share"] = ((others.min(1.0) * 1000.0).round() / 1000.0).into();
+    }
+    if let Some(cpu) = cpu {
         report["server_cpu_seconds"] = ((cpu * 1e6).round() / 1e6).into();
         report[format!("server_cpu_us_per_{singular}")] =
             ((cpu * 1e6 / m.count.max(1) as f64 * 1000.0).round() / 1000.0).into();
@@ -368,8 +437,7 @@ async fn exchange(args: Args, ack: bool) {
         }
     };
     let sessions = open_all(&args).await;
-    let cpu_before = args.pid.map(cpu_seconds);
-    let start = Instant::now();
+    let meter = Meter::start(args.pid);
     let tasks: Vec<_> = sessions
         .into_iter()
         .map(|ws| {
@@ -387,11 +455,10 @@ async fn exchange(args: Args, ack: bool) {
     for t in tasks {
         total += t.await.unwrap_or(0);
     }
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
+    let reading = meter.stop();
     let mode = if ack { "ack" } else { "echo" };
     let expected = args.messages * args.connections;
-    finish(&args, Measured { mode, count: total, expected, unit: ("messages", "message"), wall, cpu });
+    finish(&args, Measured { mode, count: total, expected, unit: ("messages", "message"), reading });
 }
 
 /// `broadcast`: `--connections` receivers; the last opened also sends `--messages`
@@ -404,8 +471,7 @@ async fn broadcast(args: Args) {
     let Some(mut sender) = sessions.pop() else { usage() };
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
     let expected = args.messages;
-    let cpu_before = args.pid.map(cpu_seconds);
-    let start = Instant::now();
+    let meter = Meter::start(args.pid);
     for mut ws in sessions {
         let done = done_tx.clone();
         tokio::spawn(async move {
@@ -459,12 +525,11 @@ async fn broadcast(args: Args) {
     while let Some(n) = done_rx.recv().await {
         total += n;
     }
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
+    let reading = meter.stop();
     let expected = expected * args.connections;
     finish(
         &args,
-        Measured { mode: "broadcast", count: total, expected, unit: ("deliveries", "delivery"), wall, cpu },
+        Measured { mode: "broadcast", count: total, expected, unit: ("deliveries", "delivery"), reading },
     );
 }
 
@@ -620,8 +685,7 @@ async fn polling(args: Args) {
             }
         }
     }
-    let cpu_before = args.pid.map(cpu_seconds);
-    let start = Instant::now();
+    let meter = Meter::start(args.pid);
     let tasks: Vec<_> = sessions
         .into_iter()
         .map(|s| tokio::spawn(polling_client(s, args.messages, args.window, request.clone())))
@@ -630,12 +694,11 @@ async fn polling(args: Args) {
     for t in tasks {
         total += t.await.unwrap_or(0);
     }
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
+    let reading = meter.stop();
     let expected = args.messages * args.connections;
     finish(
         &args,
-        Measured { mode: "polling", count: total, expected, unit: ("messages", "message"), wall, cpu },
+        Measured { mode: "polling", count: total, expected, unit: ("messages", "message"), reading },
     );
 }
 

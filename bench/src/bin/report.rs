@@ -191,7 +191,17 @@ fn format_value(v: f64, unit: &str) -> String {
     }
 }
 
-fn markdown(table: &Table, meta: &Value) -> String {
+/// Mean and maximum share of the machine's CPU that other processes used while runs were
+/// measured.
+fn others_share(lines: &[Value]) -> Option<(f64, f64)> {
+    let v: Vec<f64> = lines.iter().filter_map(|l| l["other_processes_cpu_share"].as_f64()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    Some((v.iter().sum::<f64>() / v.len() as f64, v.iter().cloned().fold(0.0, f64::max)))
+}
+
+fn markdown(table: &Table, meta: &Value, lines: &[Value]) -> String {
     let mut md = String::new();
     let servers = ordered_servers(table);
     let _ = writeln!(md, "Each cell: median value (× raw floor / × socketioxide).\n");
@@ -224,6 +234,17 @@ fn markdown(table: &Table, meta: &Value) -> String {
         }
         md.push('\n');
     }
+    if let Some(load) = meta["load_during_run"].as_str() {
+        let _ = writeln!(md, "\nMachine load (1-minute average, this run's own processes included): {load}.");
+    }
+    if let Some((mean, max)) = others_share(lines) {
+        let _ = writeln!(
+            md,
+            "Other processes used {:.0} % of the machine's CPU on average during the measured phases (at most {:.0} %).",
+            mean * 100.0,
+            max * 100.0
+        );
+    }
     if let Some(versions) = meta["versions"].as_object() {
         md.push('\n');
         for (k, v) in versions {
@@ -238,7 +259,7 @@ fn escape(s: &str) -> String {
 }
 
 /// One horizontal bar chart per figure, side by side, two rows of panels.
-fn svg(table: &Table, meta: &Value) -> String {
+fn svg(table: &Table, meta: &Value, lines: &[Value]) -> String {
     let servers = ordered_servers(table);
     let figures: Vec<&Figure> =
         FIGURES.iter().filter(|f| servers.iter().any(|s| table[s].contains_key(f.key))).collect();
@@ -295,14 +316,22 @@ fn svg(table: &Table, meta: &Value) -> String {
             );
         }
     }
-    if let Some(load) = meta["load_during_run"].as_str() {
-        let _ = writeln!(
-            out,
-            r##"<text x="10" y="{}" fill="#555">machine load (1-minute average) during the run: {}</text>"##,
-            height - 10.0,
-            escape(load)
+    let mut footer = String::new();
+    if let Some((mean, max)) = others_share(lines) {
+        footer = format!(
+            "other processes used {:.0} % of the machine's CPU on average while runs were measured (at most {:.0} %)",
+            mean * 100.0,
+            max * 100.0
         );
     }
+    if let Some(v) = meta["versions"].as_object() {
+        let peers: Vec<String> = ["socketioxide", "node", "python"]
+            .iter()
+            .filter_map(|k| v.get(*k)?.as_str().map(|s| s.split(',').next().unwrap_or(s).to_owned()))
+            .collect();
+        footer = format!("{footer}; {}", peers.join(", "));
+    }
+    let _ = writeln!(out, r##"<text x="10" y="{}" fill="#555">{}</text>"##, height - 10.0, escape(&footer));
     out.push_str("</svg>\n");
     out
 }
@@ -412,13 +441,13 @@ fn main() {
         return;
     }
     let (table, runs) = reduce(&lines);
-    let md = markdown(&table, &meta);
+    let md = markdown(&table, &meta, &lines);
     print!("{md}");
     if let Some(p) = md_out {
         write(&p, &md);
     }
     if let Some(p) = svg_out {
-        write(&p, &svg(&table, &meta));
+        write(&p, &svg(&table, &meta, &lines));
     }
     if let Some(p) = json_out {
         let servers = ordered_servers(&table);
@@ -442,7 +471,14 @@ fn main() {
                 (s.clone(), Value::Object(row))
             })
             .collect();
-        let out = json!({ "meta": meta, "figures": figures, "runs": runs, "results": lines });
+        let others = others_share(&lines).map(|(mean, max)| json!({ "mean": mean, "max": max }));
+        let out = json!({
+            "meta": meta,
+            "other_processes_cpu_share": others,
+            "figures": figures,
+            "runs": runs,
+            "results": lines,
+        });
         write(&p, &serde_json::to_string_pretty(&out).unwrap_or_default());
     }
 }
