@@ -557,7 +557,6 @@ async fn next_frame(ws: Option<&mut WsStream>) -> Option<Result<WsMessage, WsErr
     }
 }
 
-
 async fn poll_gone(poll: Option<&mut PollReply>) {
     match poll {
         Some(p) => p.closed().await,
