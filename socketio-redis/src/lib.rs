@@ -6,5 +6,18 @@
 //!
 //! - [`wire`]: the messages, sans-IO: channel names, MessagePack and JSON payloads,
 //!   decoded as untrusted input under [`wire::Limits`].
+//! - [`RedisCluster`] and [`RedisAdapter`]: a node of the cluster.
+//! - [`Emitter`]: publish to the cluster from any process, with no server.
 
+mod adapter;
+mod config;
+mod convert;
+mod emitter;
+mod error;
+mod link;
 pub mod wire;
+
+pub use adapter::{RedisAdapter, RedisCluster};
+pub use config::RedisConfig;
+pub use emitter::{BroadcastOperator, Emitter};
+pub use error::Error;
