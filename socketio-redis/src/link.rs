@@ -275,7 +275,9 @@ impl Subscriber {
         let mut pending = lock(&self.pending_registrations);
         *pending = pending.saturating_sub(1);
         drop(pending);
-        self.publish_state(self.state.borrow().connected);
+        // Copy out first: publishing takes the watch's write lock.
+        let connected = self.state.borrow().connected;
+        self.publish_state(connected);
     }
 
     async fn subscribe_all(&mut self, sink: &mut PubSubSink) -> redis::RedisResult<()> {
@@ -288,6 +290,7 @@ impl Subscriber {
             }
             let Some(subs) = r.subs.clone() else { continue };
             if !r.subscribed {
+                tracing::debug!(pattern = %subs.pattern, channels = ?subs.channels, "subscribing");
                 sink.psubscribe(&subs.pattern).await?;
                 for channel in &subs.channels {
                     sink.subscribe(channel).await?;

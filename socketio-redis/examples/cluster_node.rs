@@ -1,0 +1,151 @@
+//! A node of a Redis cluster, for the mixed Rust/Node.js tests (`tests/redis/`).
+//!
+//! `REDIS_URL=redis://127.0.0.1:6379 PORT=3001 cargo run -p socketio-redis --example cluster_node`
+//!
+//! Socket.IO at `/socket.io`, namespaces `/` and `/custom`, the official adapter's
+//! defaults (key `REDIS_KEY`, `socket.io` by default). On connect it emits `"auth"` with
+//! the client's auth. Events (each acknowledged once done, when the client asks):
+//! - `"broadcast", ...args`: `"broadcast"` with the same arguments to every other socket
+//!   of the namespace, on every node;
+//! - `"to-room", room, ...args`: `"to-room"` with the same arguments (room included) to
+//!   the room, on every node;
+//! - `"join", room` / `"leave", room`: this socket joins or leaves;
+//! - `"fetch-count", room`: acks how many sockets of the namespace are in the room across
+//!   the cluster;
+//! - `"fetch-ids", room`: acks their ids, sorted;
+//! - `"sockets-join", room, target` / `"sockets-leave", room, target`: the sockets of
+//!   `target` (all when null) join or leave `room` on every node;
+//! - `"disconnect-sockets", room, close`: the sockets of `room` are disconnected;
+//! - `"emit-with-ack", event, ...args`: emits to every other socket of the namespace with
+//!   an ack and acks the list of answers (or `{"error": ..., "responses": [...]}`);
+//! - `"server-count"`: acks the number of nodes.
+//!
+//! It prints `listening on <port>` once its namespaces are subscribed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use socketio::io::Io;
+use socketio::namespace::{BoxFuture, ConnectError, Namespace, NamespaceHandler};
+use socketio::server::{shutdown_signal, Cors, Engine, Server};
+use socketio::socket::{Auth, IncomingEvent, Socket};
+use socketio_redis::{RedisCluster, RedisConfig};
+
+struct Node;
+
+fn room_arg(event: &IncomingEvent, index: usize) -> Option<String> {
+    event.arg::<Option<String>>(index).ok().flatten()
+}
+
+async fn handle(socket: &Socket, mut event: IncomingEvent) {
+    let ack = event.take_ack();
+    let ns: &Namespace = socket.ns();
+    let reply: serde_json::Value = match event.name() {
+        "broadcast" => {
+            let _ = socket.broadcast().emit("broadcast", event.args());
+            serde_json::Value::Null
+        }
+        "to-room" => {
+            if let Some(room) = room_arg(&event, 0) {
+                let _ = ns.to(room).emit("to-room", event.args());
+            }
+            serde_json::Value::Null
+        }
+        "join" => {
+            if let Some(room) = room_arg(&event, 0) {
+                socket.join(room);
+            }
+            serde_json::Value::Null
+        }
+        "leave" => {
+            if let Some(room) = room_arg(&event, 0) {
+                socket.leave(room);
+            }
+            serde_json::Value::Null
+        }
+        "fetch-count" | "fetch-ids" => {
+            let sockets = match room_arg(&event, 0) {
+                Some(room) => ns.to(room).fetch_sockets().await,
+                None => ns.fetch_sockets().await,
+            };
+            if event.name() == "fetch-count" {
+                serde_json::json!(sockets.len())
+            } else {
+                let mut ids: Vec<String> = sockets.iter().map(|s| s.id().to_string()).collect();
+                ids.sort();
+                serde_json::json!(ids)
+            }
+        }
+        "sockets-join" | "sockets-leave" => {
+            if let Some(room) = room_arg(&event, 0) {
+                let target = match room_arg(&event, 1) {
+                    Some(target) => ns.to(target),
+                    None => ns.except("\u{0}none"),
+                };
+                if event.name() == "sockets-join" {
+                    target.join(room);
+                } else {
+                    target.leave(room);
+                }
+            }
+            serde_json::Value::Null
+        }
+        "disconnect-sockets" => {
+            if let Some(room) = room_arg(&event, 0) {
+                let close = event.arg::<Option<bool>>(1).ok().flatten().unwrap_or(false);
+                ns.to(room).disconnect(close);
+            }
+            serde_json::Value::Null
+        }
+        "emit-with-ack" => {
+            let name = room_arg(&event, 0).unwrap_or_default();
+            let arg = event.arg::<serde_json::Value>(1).unwrap_or_default();
+            let op = socket.broadcast().timeout(Duration::from_secs(3));
+            match op.emit_with_ack(&name, arg).await {
+                Ok(responses) => {
+                    let mut values: Vec<serde_json::Value> =
+                        responses.iter().map(|r| r.args.get::<serde_json::Value>(0).unwrap_or_default()).collect();
+                    values.sort_by_key(|v| v.to_string());
+                    serde_json::json!(values)
+                }
+                Err(e) => serde_json::json!({ "error": e.to_string() }),
+            }
+        }
+        "server-count" => serde_json::json!(ns.adapter().server_count().await),
+        _ => return,
+    };
+    if let Some(ack) = ack {
+        let _ = ack.send(reply);
+    }
+}
+
+impl NamespaceHandler for Node {
+    fn connect<'a>(&'a self, socket: &'a Socket, auth: &'a Auth) -> BoxFuture<'a, Result<(), ConnectError>> {
+        let _ = socket.emit("auth", auth);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn event<'a>(&'a self, socket: &'a Socket, event: IncomingEvent) -> BoxFuture<'a, ()> {
+        Box::pin(handle(socket, event))
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let mut config = RedisConfig::new(url);
+    if let Ok(key) = std::env::var("REDIS_KEY") {
+        config = config.key(key);
+    }
+    let cluster = RedisCluster::connect(config).await?;
+    let io = Io::builder().adapter(cluster.adapter()).namespace("/", Node).namespace("/custom", Node).build();
+    cluster.ready().await;
+    let server = Server::new().mount("/socket.io", Engine::new(io.clone(), io.engine_config().clone()).with_cors(Cors::any()));
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("listening on {port}");
+    server.serve(listener, shutdown_signal()).await?;
+    Ok(())
+}
