@@ -28,7 +28,7 @@ use std::time::Duration;
 use socketio::io::Io;
 use socketio::namespace::{BoxFuture, ConnectError, Namespace, NamespaceHandler};
 use socketio::server::{shutdown_signal, Cors, Engine, Server};
-use socketio::socket::{Auth, IncomingEvent, Socket};
+use socketio::socket::{AckResponse, Auth, BroadcastAckError, IncomingEvent, Socket};
 use socketio_redis::{RedisCluster, RedisConfig};
 
 struct Node;
@@ -101,12 +101,16 @@ async fn handle(socket: &Socket, mut event: IncomingEvent) {
             let name = room_arg(&event, 0).unwrap_or_default();
             let arg = event.arg::<serde_json::Value>(1).unwrap_or_default();
             let op = socket.broadcast().timeout(Duration::from_secs(3));
+            let firsts = |responses: &[AckResponse]| {
+                let mut values: Vec<serde_json::Value> =
+                    responses.iter().map(|r| r.args.get::<serde_json::Value>(0).unwrap_or_default()).collect();
+                values.sort_by_key(|v| v.to_string());
+                values
+            };
             match op.emit_with_ack(&name, arg).await {
-                Ok(responses) => {
-                    let mut values: Vec<serde_json::Value> =
-                        responses.iter().map(|r| r.args.get::<serde_json::Value>(0).unwrap_or_default()).collect();
-                    values.sort_by_key(|v| v.to_string());
-                    serde_json::json!(values)
+                Ok(responses) => serde_json::json!(firsts(&responses)),
+                Err(BroadcastAckError::Timeout { responses, .. }) => {
+                    serde_json::json!({ "error": "operation has timed out", "responses": firsts(&responses) })
                 }
                 Err(e) => serde_json::json!({ "error": e.to_string() }),
             }
