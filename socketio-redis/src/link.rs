@@ -24,6 +24,8 @@ use crate::{Error, RedisConfig};
 const PUBLISH_QUEUE: usize = 65_536;
 /// Most messages sent in one pipeline.
 const PUBLISH_BATCH: usize = 512;
+/// How long one pipeline of publishes may take before its messages count as lost.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -133,9 +135,14 @@ impl Link {
     /// `PUBSUB NUMSUB <channel>`: how many connections subscribe to it.
     pub(crate) async fn numsub(&self, channel: &str) -> Result<usize, Error> {
         let mut conn = self.commands.clone();
-        let reply: (String, usize) =
-            redis::cmd("PUBSUB").arg("NUMSUB").arg(channel).query_async(&mut conn).await?;
-        Ok(reply.1)
+        // The connection manager may be busy reconnecting: bound the wait.
+        let mut cmd = redis::cmd("PUBSUB");
+        cmd.arg("NUMSUB").arg(channel);
+        let query = cmd.query_async::<(String, usize)>(&mut conn);
+        match tokio::time::timeout(self.config.connect_timeout, query).await {
+            Ok(reply) => Ok(reply?.1),
+            Err(_) => Err(Error::Timeout { what: "PUBSUB NUMSUB", after: self.config.connect_timeout }),
+        }
     }
 }
 
@@ -150,8 +157,10 @@ async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<(Strin
         for (channel, payload) in &batch {
             pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
         }
-        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-            tracing::error!(error = %e, lost = batch.len(), "redis publish failed");
+        match tokio::time::timeout(PUBLISH_TIMEOUT, pipe.query_async::<()>(&mut conn)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, lost = batch.len(), "redis publish failed"),
+            Err(_) => tracing::error!(lost = batch.len(), "redis publish timed out"),
         }
         batch.clear();
     }
