@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { Emitter } from "@socket.io/redis-emitter";
 import { findRedis, uniqueKey } from "./lib/redis-server.mjs";
-import { startRustNode, startNodeNode, connect } from "./lib/cluster.mjs";
+import { startRustNode, startNodeNode, connect, runRustEmitter } from "./lib/cluster.mjs";
 
 let redis, key, rustA, rustB, nodeN, emitterClient;
 const clients = [];
@@ -180,6 +180,40 @@ test("the official emitter drives the cluster: emit, rooms, except, binary, bulk
   emitter.in(`r1-${tag}`).disconnectSockets(true);
   await Promise.all(gone);
   assert.ok(b.connected);
+});
+
+test("the Rust emitter drives the cluster too: emit, rooms, except, binary, bulk operations", async () => {
+  const tag = `rem-${Date.now()}`;
+  const [a, b, n] = [await client(rustA), await client(rustB), await client(nodeN)];
+  const c = await client(nodeN, "/custom");
+  await a.call("join", `r1-${tag}`);
+  await b.call("join", `r2-${tag}`);
+  await n.call("join", `r1-${tag}`);
+  await n.call("join", `r3-${tag}`);
+  await c.call("join", `r1-${tag}`);
+  const emit = (...commands) => runRustEmitter({ redisUrl: redis.url, key }, ...commands);
+  emit(
+    `to:r1-${tag}`, "emit-bin:one-room:0909",
+    `to:r1-${tag}`, `to:r2-${tag}`, `except:r3-${tag}`, 'emit:rooms-except:{"n":1}',
+    "of:/custom", `to:r1-${tag}`, 'emit:custom:"yes"',
+    'emit:marker:null',
+  );
+  for (const x of [a, b, n]) await x.next("marker");
+  await c.next("custom");
+  assert.deepEqual(Buffer.from(a.received("one-room")[0][0]), Buffer.from([9, 9]));
+  assert.deepEqual([a, b, n].map((x) => x.received("one-room").length), [1, 0, 1]);
+  assert.deepEqual([a, b, n].map((x) => x.received("rooms-except").length), [1, 1, 0]);
+  assert.deepEqual(a.received("rooms-except")[0][0], { n: 1 });
+  assert.equal(a.received("custom").length, 0, "of(/custom) stays in /custom");
+
+  emit(`to:r1-${tag}`, `join:joined-${tag}`);
+  await waitFor(async () => (await b.call("fetch-count", `joined-${tag}`)) === 2);
+  emit(`to:joined-${tag}`, `leave:joined-${tag}`);
+  await waitFor(async () => (await b.call("fetch-count", `joined-${tag}`)) === 0);
+  const gone = [a, n].map((x) => new Promise((r) => x.once("disconnect", r)));
+  emit(`to:r1-${tag}`, "disconnect:false");
+  await Promise.all(gone);
+  assert.ok(b.connected && c.connected);
 });
 
 test("a Rust node killed and restarted on its port rejoins; the others go on meanwhile", async () => {

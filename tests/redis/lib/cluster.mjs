@@ -29,6 +29,16 @@ export function rustNodeBinary() {
   return binary;
 }
 
+/** Runs the Rust emitter example (`socketio-redis/examples/emit.rs`) with commands. */
+export function runRustEmitter({ redisUrl, key }, ...commands) {
+  const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, "target");
+  const binary = join(target, "debug", "examples", "emit");
+  if (!process.env.SKIP_CARGO_BUILD || !existsSync(binary)) {
+    execFileSync("cargo", ["build", "-q", "-p", "socketio-redis", "--example", "emit"], { cwd: repoRoot, stdio: "inherit" });
+  }
+  execFileSync(binary, commands, { env: { ...process.env, REDIS_URL: redisUrl, REDIS_KEY: key }, stdio: "inherit" });
+}
+
 /** Starts a Rust node; resolves once it is subscribed and listening. */
 export async function startRustNode({ redisUrl, key, port }) {
   port = port ?? (await freePort());
