@@ -4,3 +4,8 @@
 //! macros. See `docs/guide.md` for a tour.
 
 pub use socketio_runtime::*;
+
+/// Scale-out on Redis, in one cluster with Node.js servers (feature `redis`): see the
+/// `socketio-redis` crate.
+#[cfg(feature = "redis")]
+pub use socketio_redis as redis;

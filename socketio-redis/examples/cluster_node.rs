@@ -25,11 +25,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use socketio::io::Io;
-use socketio::namespace::{BoxFuture, ConnectError, Namespace, NamespaceHandler};
-use socketio::server::{shutdown_signal, Cors, Engine, Server};
-use socketio::socket::{AckResponse, Auth, BroadcastAckError, IncomingEvent, Socket};
 use socketio_redis::{RedisCluster, RedisConfig};
+use socketio_runtime::io::Io;
+use socketio_runtime::namespace::{BoxFuture, ConnectError, Namespace, NamespaceHandler};
+use socketio_runtime::server::{shutdown_signal, Cors, Engine, Server};
+use socketio_runtime::socket::{AckResponse, Auth, BroadcastAckError, IncomingEvent, Socket};
 
 struct Node;
 
@@ -102,8 +102,10 @@ async fn handle(socket: &Socket, mut event: IncomingEvent) {
             let arg = event.arg::<serde_json::Value>(1).unwrap_or_default();
             let op = socket.broadcast().timeout(Duration::from_secs(3));
             let firsts = |responses: &[AckResponse]| {
-                let mut values: Vec<serde_json::Value> =
-                    responses.iter().map(|r| r.args.get::<serde_json::Value>(0).unwrap_or_default()).collect();
+                let mut values: Vec<serde_json::Value> = responses
+                    .iter()
+                    .map(|r| r.args.get::<serde_json::Value>(0).unwrap_or_default())
+                    .collect();
                 values.sort_by_key(|v| v.to_string());
                 values
             };
@@ -146,7 +148,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cluster = RedisCluster::connect(config).await?;
     let io = Io::builder().adapter(cluster.adapter()).namespace("/", Node).namespace("/custom", Node).build();
     cluster.ready().await;
-    let server = Server::new().mount("/socket.io", Engine::new(io.clone(), io.engine_config().clone()).with_cors(Cors::any()));
+    let server = Server::new()
+        .mount("/socket.io", Engine::new(io.clone(), io.engine_config().clone()).with_cors(Cors::any()));
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("listening on {port}");

@@ -38,7 +38,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "emit-bin" => {
                 let (event, hex) = rest.split_once(':').ok_or("emit-bin:<event>:<hex>")?;
-                let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect::<Result<Vec<u8>, _>>()?;
+                let bytes = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+                    .collect::<Result<Vec<u8>, _>>()?;
                 op().emit(event, Binary::from(bytes)).await?;
             }
             "join" => op().sockets_join(rest).await?,

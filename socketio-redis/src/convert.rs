@@ -78,7 +78,7 @@ pub(crate) fn cluster_packet(packet: &EncodedPacket, limits: &Limits) -> Result<
         i += comma + 1;
     }
     let json_start = rest[i..].find('[').ok_or(WireError::field("packet", "no arguments"))? + i;
-    let data = Value::from_json(rest[json_start..].as_bytes(), limits)?;
+    let data = Value::from_json(&rest.as_bytes()[json_start..], limits)?;
     let Value::Array(data) = place_attachments(data, packet.attachments()) else {
         return Err(WireError::field("packet", "arguments are not an array"));
     };

@@ -16,8 +16,10 @@ async fn node(url: &str, key: &str) -> (RedisCluster, Io) {
 
 #[tokio::test]
 async fn unreachable_redis_at_start_is_a_clear_error() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
-    let config = RedisConfig::new(format!("redis://127.0.0.1:{closed}")).connect_timeout(Duration::from_millis(300));
+    let closed =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let config =
+        RedisConfig::new(format!("redis://127.0.0.1:{closed}")).connect_timeout(Duration::from_millis(300));
     let err = RedisCluster::connect(config).await.expect_err("nothing listens there");
     assert!(err.is_redis(), "{err}");
 }

@@ -15,11 +15,13 @@ use socketio_runtime::socket::Event;
 /// The payload and the channel (key replaced by `KEY`) of a fixture.
 fn fixture(name: &str) -> (String, Vec<u8>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.json"));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON");
     let key = json["key"].as_str().expect("key");
     let channel = json["channel"].as_str().expect("channel").replacen(key, "KEY", 1);
     let hex = json["payload_hex"].as_str().expect("hex");
-    let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
+    let bytes =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
     (channel, bytes)
 }
 
@@ -71,7 +73,10 @@ async fn the_emitter_publishes_what_the_official_emitter_publishes() {
     emitter.server_side_emit("hello-server", (1, "two")).await.expect("server side");
 
     for name in expected {
-        let msg = tokio::time::timeout(Duration::from_secs(5), messages.next()).await.expect("a message").expect("open");
+        let msg = tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .expect("a message")
+            .expect("open");
         let channel = msg.get_channel_name().replacen(&key, "KEY", 1);
         let (want_channel, want_payload) = fixture(name);
         assert_eq!(channel, want_channel, "{name}: channel");
@@ -85,8 +90,10 @@ async fn reserved_names_are_refused_and_unreachable_redis_is_an_error() {
     let emitter = Emitter::connect(RedisConfig::new(url)).await.expect("emitter");
     assert!(emitter.emit("connect", ()).await.is_err());
     assert!(emitter.to("r").emit("disconnecting", ()).await.is_err());
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
-    let config = RedisConfig::new(format!("redis://127.0.0.1:{closed}")).connect_timeout(Duration::from_millis(500));
+    let closed =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let config =
+        RedisConfig::new(format!("redis://127.0.0.1:{closed}")).connect_timeout(Duration::from_millis(500));
     let err = Emitter::connect(config).await.expect_err("nothing listens there");
     assert!(err.is_redis(), "{err}");
 }

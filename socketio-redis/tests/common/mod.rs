@@ -28,7 +28,9 @@ fn redis_server_binary() -> Option<String> {
 
 fn start_private() -> String {
     if redis_server_binary().is_none() {
-        let apt = |args: &[&str]| Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").status();
+        let apt = |args: &[&str]| {
+            Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").status()
+        };
         let _ = apt(&["update", "-qq"]);
         let _ = apt(&["install", "-y", "-qq", "--no-install-recommends", "redis-server"]);
     }
@@ -36,14 +38,22 @@ fn start_private() -> String {
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let dir = std::env::temp_dir().join(format!("sio-redis-{port}"));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    // The watchdog stops the server when this test process is gone.
+    // The watchdog stops the server when this test process is gone; it outlives this
+    // function on purpose.
     let script = format!(
         "{binary} --port {port} --bind 127.0.0.1 --save '' --appendonly no --dir {} & pid=$!; \
          while kill -0 {} 2>/dev/null; do sleep 1; done; kill $pid",
         dir.display(),
         std::process::id()
     );
-    Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn redis-server");
+    #[allow(clippy::zombie_processes)]
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server");
     let addr = format!("127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !pings(&addr) {
@@ -70,6 +80,7 @@ pub fn redis_url() -> String {
 
 /// A key prefix of this run's own.
 pub fn unique_key(label: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     format!("sio-rust-{label}-{}-{nanos}", std::process::id())
 }
