@@ -33,7 +33,8 @@ async fn session(
         socket.bind(SocketAddr::from((source, 0))).ok()?;
         let stream = socket.connect(target).await.ok()?;
         let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
-        let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await.ok()?;
+        let (mut ws, _) =
+            tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await.ok()?;
         let _ = ws.next().await?; // the Engine.IO open packet
         ws.send(Message::text("40")).await.ok()?;
         loop {
