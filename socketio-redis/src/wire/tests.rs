@@ -189,3 +189,70 @@ fn timestamps_round_trip_in_each_width() {
     }
     assert!(Value::from_msgpack(b"\xd7\xff\xff\xff\xff\xff\x00\x00\x00\x00", &limits()).is_err());
 }
+
+/// A small deterministic generator (xorshift): no extra dependency, same cases each run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_and_mutated_messages_never_panic() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let seeds: Vec<Vec<u8>> = vec![
+        BroadcastMessage {
+            uid: "abc".into(),
+            packet: ClusterPacket::event(
+                "/",
+                vec![Value::from("ev"), Value::Bin(vec![1].into()), Value::map([("k", Value::Float(1.5))])],
+            ),
+            opts: BroadcastOpts {
+                rooms: vec!["r".into()],
+                except: vec![],
+                flags: Flags::default().with("volatile", Value::Bool(true)),
+            },
+        }
+        .encode(),
+        br#"{"uid":"x","requestId":"y","type":5,"opts":{"rooms":["a"],"except":[]}}"#.to_vec(),
+        br#"{"requestId":"y","sockets":[{"id":"a","handshake":{},"rooms":["a"],"data":null}]}"#.to_vec(),
+        Response { request_id: "y".into(), body: ResponseBody::BroadcastAck(Value::Array(vec![Value::Nil])) }
+            .encode(),
+    ];
+    for _ in 0..20_000 {
+        let seed = &seeds[(rng.next() % seeds.len() as u64) as usize];
+        let mut bytes = seed.clone();
+        for _ in 0..(rng.next() % 4 + 1) {
+            let i = (rng.next() % bytes.len() as u64) as usize;
+            match rng.next() % 3 {
+                0 => bytes[i] = rng.next() as u8,
+                1 => bytes.truncate(i),
+                _ => bytes.insert(i, rng.next() as u8),
+            }
+            if bytes.is_empty() {
+                bytes.push(0x90);
+            }
+        }
+        let payload = Bytes::from(bytes);
+        let _ = BroadcastMessage::decode(&payload, &limits());
+        let _ = Request::decode(&payload, &limits());
+        if let Ok(Response { body: ResponseBody::Sockets(records), .. }) =
+            Response::decode(&payload, &limits())
+        {
+            for r in &records {
+                let _ = RemoteSocket::from_value(r);
+            }
+        }
+    }
+    for _ in 0..5_000 {
+        let len = (rng.next() % 64) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let _ = Value::from_msgpack(&bytes, &limits());
+        let _ = Value::from_json(&bytes, &limits());
+    }
+}
