@@ -18,11 +18,17 @@
 //! - `"disconnect-sockets", room, close`: the sockets of `room` are disconnected;
 //! - `"emit-with-ack", event, ...args`: emits to every other socket of the namespace with
 //!   an ack and acks the list of answers (or `{"error": ..., "responses": [...]}`);
-//! - `"server-count"`: acks the number of nodes.
+//! - `"server-count"`: acks the number of nodes;
+//! - `"server-emit", event, arg`: `serverSideEmit` to the other servers;
+//! - `"server-emit-ack", event, arg`: the same with acks: acks the answers, sorted (or
+//!   `{"error": ...}`);
+//! - `"server-events"`: acks the server-side events this node received on the
+//!   namespace, as `[event, ...args]`. A `"ping-server"` event is answered `{"pong": arg}`.
 //!
 //! It prints `listening on <port>` once its namespaces are subscribed.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use socketio_redis::{RedisCluster, RedisConfig};
@@ -31,13 +37,17 @@ use socketio_runtime::namespace::{BoxFuture, ConnectError, Namespace, NamespaceH
 use socketio_runtime::server::{shutdown_signal, Cors, Engine, Server};
 use socketio_runtime::socket::{AckResponse, Auth, BroadcastAckError, IncomingEvent, Socket};
 
-struct Node;
+struct Node {
+    cluster: RedisCluster,
+    /// Server-side events received, by namespace.
+    events: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
+}
 
 fn room_arg(event: &IncomingEvent, index: usize) -> Option<String> {
     event.arg::<Option<String>>(index).ok().flatten()
 }
 
-async fn handle(socket: &Socket, mut event: IncomingEvent) {
+async fn handle(node: &Node, socket: &Socket, mut event: IncomingEvent) {
     let ack = event.take_ack();
     let ns: &Namespace = socket.ns();
     let reply: serde_json::Value = match event.name() {
@@ -118,6 +128,34 @@ async fn handle(socket: &Socket, mut event: IncomingEvent) {
             }
         }
         "server-count" => serde_json::json!(ns.adapter().server_count().await),
+        "server-emit" | "server-emit-ack" => {
+            let name = room_arg(&event, 0).unwrap_or_default();
+            let arg = event.arg::<serde_json::Value>(1).unwrap_or_default();
+            if event.name() == "server-emit" {
+                let _ = node.cluster.server_side_emit(ns.name(), &name, arg);
+                serde_json::Value::Null
+            } else {
+                match node.cluster.server_side_emit_with_ack(ns.name(), &name, arg).await {
+                    Ok(values) => {
+                        let mut values: Vec<serde_json::Value> = values
+                            .iter()
+                            .map(|v| serde_json::from_str(&v.to_json()).unwrap_or_default())
+                            .collect();
+                        values.sort_by_key(|v| v.to_string());
+                        serde_json::json!(values)
+                    }
+                    Err(e) => serde_json::json!({ "error": e.to_string() }),
+                }
+            }
+        }
+        "server-events" => {
+            let events = node.events.lock().unwrap_or_else(|e| e.into_inner());
+            serde_json::json!(events
+                .iter()
+                .filter(|(n, _)| n == ns.name())
+                .map(|(_, e)| e.clone())
+                .collect::<Vec<_>>())
+        }
         _ => return,
     };
     if let Some(ack) = ack {
@@ -132,7 +170,7 @@ impl NamespaceHandler for Node {
     }
 
     fn event<'a>(&'a self, socket: &'a Socket, event: IncomingEvent) -> BoxFuture<'a, ()> {
-        Box::pin(handle(socket, event))
+        Box::pin(handle(self, socket, event))
     }
 }
 
@@ -146,7 +184,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         config = config.key(key);
     }
     let cluster = RedisCluster::connect(config).await?;
-    let io = Io::builder().adapter(cluster.adapter()).namespace("/", Node).namespace("/custom", Node).build();
+    let events: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+    let recorded = events.clone();
+    cluster.on_server_event(move |event| {
+        let mut items = vec![serde_json::json!(event.name())];
+        items.extend(event.args().iter().map(|v| serde_json::from_str(&v.to_json()).unwrap_or_default()));
+        recorded.lock().unwrap_or_else(|e| e.into_inner()).push((event.namespace().to_owned(), items.into()));
+        if event.name().as_deref() == Some("ping-server") {
+            let arg: serde_json::Value = event.arg(0).unwrap_or_default();
+            let _ = event.ack(serde_json::json!({ "pong": arg }));
+        }
+    });
+    let node = || Node { cluster: cluster.clone(), events: events.clone() };
+    let io =
+        Io::builder().adapter(cluster.adapter()).namespace("/", node()).namespace("/custom", node()).build();
     cluster.ready().await;
     let server = Server::new()
         .mount("/socket.io", Engine::new(io.clone(), io.engine_config().clone()).with_cors(Cors::any()));

@@ -36,20 +36,31 @@ use crate::{Error, RedisConfig};
 #[derive(Clone)]
 pub struct RedisCluster {
     link: Arc<Link>,
+    shared: Arc<Shared>,
 }
+
+/// What the adapters of one node share besides the connections.
+#[derive(Default)]
+struct Shared {
+    cores: Mutex<Vec<Weak<Core>>>,
+    server_events: std::sync::RwLock<Option<ServerEventHandler>>,
+}
+
+type ServerEventHandler = Arc<dyn Fn(ServerEvent) + Send + Sync>;
 
 impl RedisCluster {
     /// Connects to Redis; an error when it cannot be reached now. Later losses are
     /// survived: see the crate docs.
     pub async fn connect(config: RedisConfig) -> Result<RedisCluster, Error> {
-        Ok(RedisCluster { link: Link::connect(config).await? })
+        Ok(RedisCluster { link: Link::connect(config).await?, shared: Arc::default() })
     }
 
     /// The adapter factory to give `IoBuilder::adapter`: each namespace gets a
     /// [`RedisAdapter`] that subscribes to its channels.
     pub fn adapter(&self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
         let link = self.link.clone();
-        move |ns| Arc::new(RedisAdapter::new(ns, link.clone())) as Arc<dyn Adapter>
+        let shared = self.shared.clone();
+        move |ns| Arc::new(RedisAdapter::new(ns, link.clone(), shared.clone())) as Arc<dyn Adapter>
     }
 
     /// Waits until every namespace built so far is subscribed on a live connection:
@@ -61,6 +72,141 @@ impl RedisCluster {
     /// The options in use.
     pub fn config(&self) -> &RedisConfig {
         &self.link.config
+    }
+}
+
+impl RedisCluster {
+    /// Receives the events other servers send with `serverSideEmit` (Node's
+    /// `io.on("event", ...)` on the server side), for every namespace. The handler runs on
+    /// the task that reads Redis, in order: spawn for anything that waits.
+    ///
+    /// ```no_run
+    /// # fn f(cluster: &socketio_redis::RedisCluster) {
+    /// cluster.on_server_event(|event| {
+    ///     if event.name().as_deref() == Some("ping") {
+    ///         let _ = event.ack("pong");
+    ///     }
+    /// });
+    /// # }
+    /// ```
+    pub fn on_server_event(&self, handler: impl Fn(ServerEvent) + Send + Sync + 'static) {
+        *self.shared.server_events.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(handler));
+    }
+
+    fn core(&self, nsp: &str) -> Result<Arc<Core>, Error> {
+        let cores = self.shared.cores.lock().unwrap_or_else(|e| e.into_inner());
+        cores
+            .iter()
+            .filter_map(Weak::upgrade)
+            .find(|c| c.name() == Some(nsp))
+            .ok_or_else(|| Error::Encode(format!("no namespace {nsp:?} on this node")))
+    }
+
+    /// Sends an event to the other servers of namespace `nsp` (Node's
+    /// `io.of(nsp).serverSideEmit(event, ...args)`); `args` as for `Socket::emit`.
+    pub fn server_side_emit(&self, nsp: &str, event: &str, args: impl serde::Serialize) -> Result<(), Error> {
+        let core = self.core(nsp)?;
+        let data = event_data(nsp, event, &args, &self.link.config)?;
+        core.publish_request(&core.request(RequestBody::ServerSideEmit { data }, None));
+        Ok(())
+    }
+
+    /// Sends an event to the other servers and collects one answer from each within
+    /// `requests_timeout` (Node's `serverSideEmitWithAck`).
+    pub async fn server_side_emit_with_ack(
+        &self,
+        nsp: &str,
+        event: &str,
+        args: impl serde::Serialize,
+    ) -> Result<Vec<Value>, Error> {
+        let core = self.core(nsp)?;
+        let data = event_data(nsp, event, &args, &self.link.config)?;
+        let responses = core.ask("serverSideEmit", RequestBody::ServerSideEmit { data }).await?;
+        Ok(responses
+            .into_iter()
+            .filter_map(|r| match r {
+                ResponseBody::ServerSideEmitAck(v) => Some(v),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+fn event_data(
+    nsp: &str,
+    event: &str,
+    args: &impl serde::Serialize,
+    config: &RedisConfig,
+) -> Result<Vec<Value>, Error> {
+    let encoded = socketio_runtime::protocol::encode::event(nsp, event, args, None)
+        .map_err(|e| Error::Encode(e.to_string()))?;
+    Ok(cluster_packet(&encoded, &config.limits)?.data)
+}
+
+/// An event another server sent with `serverSideEmit`.
+pub struct ServerEvent {
+    nsp: String,
+    data: Vec<Value>,
+    ack: Option<ServerAck>,
+}
+
+struct ServerAck {
+    core: Arc<Core>,
+    request_id: String,
+}
+
+impl ServerEvent {
+    /// The namespace it was sent on.
+    pub fn namespace(&self) -> &str {
+        &self.nsp
+    }
+
+    /// The event name (the first item, when it is a string).
+    pub fn name(&self) -> Option<String> {
+        match self.data.first()? {
+            Value::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// The arguments after the name.
+    pub fn args(&self) -> &[Value] {
+        self.data.get(1..).unwrap_or(&[])
+    }
+
+    /// Argument `index` as `T` (through JSON; a missing one reads as `null`).
+    pub fn arg<T: serde::de::DeserializeOwned>(&self, index: usize) -> Result<T, serde_json::Error> {
+        let json = self.args().get(index).map(Value::to_json).unwrap_or_else(|| "null".to_owned());
+        serde_json::from_str(&json)
+    }
+
+    /// Whether the sender waits for an answer.
+    pub fn wants_ack(&self) -> bool {
+        self.ack.is_some()
+    }
+
+    /// Answers the sender (once; nothing happens when it asked for no answer).
+    pub fn ack(self, value: impl serde::Serialize) -> Result<(), Error> {
+        let Some(ack) = self.ack else { return Ok(()) };
+        let value = serde_json::to_value(value).map_err(|e| Error::Encode(e.to_string()))?;
+        let Some((_, ch)) = ack.core.channels() else { return Ok(()) };
+        // As the official adapter: always on the shared response channel.
+        let response = Response {
+            request_id: ack.request_id,
+            body: ResponseBody::ServerSideEmitAck(Value::from(value)),
+        };
+        ack.core.link.publish(ch.response().to_owned(), response.encode());
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ServerEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerEvent")
+            .field("nsp", &self.nsp)
+            .field("data", &self.data)
+            .field("ack", &self.ack.is_some())
+            .finish()
     }
 }
 
@@ -88,6 +234,7 @@ struct Core {
     /// The namespace's name and channels, known once the namespace is built.
     channels: OnceLock<(String, Channels)>,
     pending: Mutex<HashMap<String, Pending>>,
+    shared: Arc<Shared>,
 }
 
 /// A request of ours waiting for the other nodes.
@@ -103,7 +250,7 @@ enum Pending {
 }
 
 impl RedisAdapter {
-    fn new(ns: LocalNamespace, link: Arc<Link>) -> RedisAdapter {
+    fn new(ns: LocalNamespace, link: Arc<Link>, shared: Arc<Shared>) -> RedisAdapter {
         let core = Arc::new(Core {
             local: MemoryAdapter::new(ns.clone()),
             ns,
@@ -111,8 +258,14 @@ impl RedisAdapter {
             link: link.clone(),
             channels: OnceLock::new(),
             pending: Mutex::default(),
+            shared: shared.clone(),
         });
         let weak: Weak<Core> = Arc::downgrade(&core);
+        {
+            let mut cores = shared.cores.lock().unwrap_or_else(|e| e.into_inner());
+            cores.retain(|c| c.strong_count() > 0);
+            cores.push(weak.clone());
+        }
         link.register(weak as Weak<dyn Listener>);
         RedisAdapter { core }
     }
@@ -356,8 +509,15 @@ impl Core {
                 respond(ResponseBody::Sockets(sockets));
             }
             RequestBody::ServerSideEmit { data } => {
-                // The runtime has no server-side event listeners yet (ADAPTER-NEEDS.md).
-                tracing::debug!(event = ?data.first(), "server-side emit received: no listener in this runtime");
+                let handler = self.shared.server_events.read().unwrap_or_else(|e| e.into_inner()).clone();
+                let Some(handler) = handler else {
+                    tracing::debug!(event = ?data.first(), "server-side event with no handler ignored");
+                    return;
+                };
+                let ack =
+                    request.request_id.clone().map(|id| ServerAck { core: self.clone(), request_id: id });
+                let nsp = self.name().unwrap_or("/").to_owned();
+                handler(ServerEvent { nsp, data: data.clone(), ack });
             }
             RequestBody::Broadcast { packet, opts } => self.on_broadcast_with_ack(&request, packet, opts),
         }

@@ -155,6 +155,19 @@ test("broadcast with acks collects every client's answer, from Rust and from Nod
   }
 });
 
+test("server-side emit, with and without acks, between Rust and Node servers", async () => {
+  const [a, b, n] = [await client(rustA, "/custom"), await client(rustB, "/custom"), await client(nodeN, "/custom")];
+  const tag = `sse-${Date.now()}`;
+  await a.call("server-emit", "hello-server", `from-rust-${tag}`);
+  await n.call("server-emit", "hello-server", `from-node-${tag}`);
+  const has = async (c, arg) => (await c.call("server-events")).some((e) => e[0] === "hello-server" && e[1] === arg);
+  await waitFor(async () => (await has(b, `from-rust-${tag}`)) && (await has(n, `from-rust-${tag}`)));
+  await waitFor(async () => (await has(a, `from-node-${tag}`)) && (await has(b, `from-node-${tag}`)));
+  assert.equal(await has(a, `from-rust-${tag}`), false, "a server does not receive its own");
+  assert.deepEqual(await a.call("server-emit-ack", "ping-server", 5), [{ pong: 5 }, { pong: 5 }]);
+  assert.deepEqual(await n.call("server-emit-ack", "ping-server", 6), [{ pong: 6 }, { pong: 6 }]);
+});
+
 test("the official emitter drives the cluster: emit, rooms, except, binary, bulk operations", async () => {
   const emitter = new Emitter(emitterClient, { key });
   const tag = `em-${Date.now()}`;

@@ -89,7 +89,13 @@ export async function startNodeNode({ redisUrl, key, port }) {
   const serverSideEvents = [];
   for (const name of ["/", "/custom"]) {
     const nsp = io.of(name);
-    nsp.on("hello-server", (...args) => serverSideEvents.push(args));
+    for (const ev of ["hello-server", "ping-server"]) {
+      nsp.on(ev, (...args) => {
+        const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+        serverSideEvents.push([name, [ev, ...args]]);
+        if (ack) ack({ pong: args[0] });
+      });
+    }
     nsp.on("connection", (socket) => {
       socket.emit("auth", socket.handshake.auth);
       socket.onAny(async (event, ...args) => {
@@ -127,6 +133,18 @@ export async function startNodeNode({ redisUrl, key, port }) {
             } catch (e) {
               return ack({ error: e.message, responses: e.responses });
             }
+          case "server-emit":
+            nsp.serverSideEmit(args[0], args[1]);
+            return ack(null);
+          case "server-emit-ack":
+            try {
+              const responses = await nsp.serverSideEmitWithAck(args[0], args[1]);
+              return ack(responses.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+            } catch (e) {
+              return ack({ error: e.message });
+            }
+          case "server-events":
+            return ack(serverSideEvents.filter(([n]) => n === name).map(([, e]) => e));
           case "server-count":
             return ack(await io.of(name).adapter.serverCount());
         }
