@@ -13,6 +13,8 @@
 //! - `"fetch-count", room`: acks how many sockets of the namespace are in the room across
 //!   the cluster;
 //! - `"fetch-ids", room`: acks their ids, sorted;
+//! - `"fetch-data", room`: acks `[{id, data, auth}]` of those sockets, sorted by id
+//!   (`data` is `{"user": auth.user}` on every node);
 //! - `"sockets-join", room, target` / `"sockets-leave", room, target`: the sockets of
 //!   `target` (all when null) join or leave `room` on every node;
 //! - `"disconnect-sockets", room, close`: the sockets of `room` are disconnected;
@@ -84,6 +86,22 @@ async fn handle(node: &Node, socket: &Socket, mut event: IncomingEvent) {
                 let mut ids: Vec<String> = sockets.iter().map(|s| s.id().to_string()).collect();
                 ids.sort();
                 serde_json::json!(ids)
+            }
+        }
+        "fetch-data" => {
+            let room = room_arg(&event, 0).unwrap_or_default();
+            match node.cluster.fetch_sockets(ns.name(), &[room.as_str()], &[]).await {
+                Ok(mut sockets) => {
+                    sockets.sort_by(|a, b| a.id.cmp(&b.id));
+                    let json = |v: Option<&socketio_redis::wire::Value>| {
+                        v.map(|v| serde_json::from_str::<serde_json::Value>(&v.to_json()).unwrap_or_default())
+                    };
+                    serde_json::json!(sockets
+                        .iter()
+                        .map(|s| serde_json::json!({ "id": s.id, "data": json(Some(&s.data)), "auth": json(s.handshake.get("auth")) }))
+                        .collect::<Vec<_>>())
+                }
+                Err(e) => serde_json::json!({ "error": e.to_string() }),
             }
         }
         "sockets-join" | "sockets-leave" => {
@@ -194,6 +212,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let arg: serde_json::Value = event.arg(0).unwrap_or_default();
             let _ = event.ack(serde_json::json!({ "pong": arg }));
         }
+    });
+    // What other servers see as socket.data: {"user": <auth.user>}.
+    cluster.socket_data(|socket| {
+        let auth: serde_json::Value = socket.handshake().auth().get().unwrap_or_default();
+        serde_json::json!({ "user": auth.get("user").cloned().unwrap_or_default() })
     });
     let node = || Node { cluster: cluster.clone(), events: events.clone() };
     let io =

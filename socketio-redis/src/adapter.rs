@@ -44,7 +44,10 @@ pub struct RedisCluster {
 struct Shared {
     cores: Mutex<Vec<Weak<Core>>>,
     server_events: std::sync::RwLock<Option<ServerEventHandler>>,
+    socket_data: std::sync::RwLock<Option<SocketDataProvider>>,
 }
+
+type SocketDataProvider = Arc<dyn Fn(&Socket) -> serde_json::Value + Send + Sync>;
 
 type ServerEventHandler = Arc<dyn Fn(ServerEvent) + Send + Sync>;
 
@@ -91,6 +94,52 @@ impl RedisCluster {
     /// ```
     pub fn on_server_event(&self, handler: impl Fn(ServerEvent) + Send + Sync + 'static) {
         *self.shared.server_events.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(handler));
+    }
+
+    /// Says what other servers see as `socket.data` of this node's sockets when they
+    /// fetch them (the runtime's socket data is typed; `null` without a provider).
+    ///
+    /// ```no_run
+    /// # fn f(cluster: &socketio_redis::RedisCluster) {
+    /// #[derive(Clone)]
+    /// struct User(String);
+    /// cluster.socket_data(|socket| match socket.data().get::<User>() {
+    ///     Some(User(name)) => serde_json::json!({ "user": name }),
+    ///     None => serde_json::Value::Null,
+    /// });
+    /// # }
+    /// ```
+    pub fn socket_data(&self, provider: impl Fn(&Socket) -> serde_json::Value + Send + Sync + 'static) {
+        *self.shared.socket_data.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(provider));
+    }
+
+    /// The sockets of namespace `nsp` in any of `rooms` (all when empty) and in none of
+    /// `except`, on every node, with their handshake, rooms and data (Node's
+    /// `fetchSockets()`, whose `RemoteSocket` carries them). Fails, as Node's, when a node
+    /// does not answer within `requests_timeout`.
+    pub async fn fetch_sockets(
+        &self,
+        nsp: &str,
+        rooms: &[&str],
+        except: &[&str],
+    ) -> Result<Vec<RemoteSocket>, Error> {
+        let core = self.core(nsp)?;
+        let filter = RoomFilter {
+            rooms: rooms.iter().map(|r| (*r).to_owned()).collect(),
+            except: except.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        let mut sockets: Vec<RemoteSocket> =
+            core.local_sockets(&filter).iter().map(|s| core.describe(s)).collect();
+        for body in core.ask("fetchSockets", RequestBody::Fetch { opts: filter }).await? {
+            let ResponseBody::Sockets(records) = body else { continue };
+            for record in records {
+                match RemoteSocket::from_value(&record) {
+                    Ok(s) => sockets.push(s),
+                    Err(e) => tracing::warn!(error = %e, "malformed remote socket dropped"),
+                }
+            }
+        }
+        Ok(sockets)
     }
 
     fn core(&self, nsp: &str) -> Result<Arc<Core>, Error> {
@@ -378,6 +427,18 @@ impl Core {
         }
     }
 
+    /// A local socket as a fetch response describes it.
+    fn describe(&self, socket: &Socket) -> RemoteSocket {
+        let provider = self.shared.socket_data.read().unwrap_or_else(|e| e.into_inner()).clone();
+        RemoteSocket {
+            id: socket.id().to_string(),
+            handshake: handshake_value(socket, &self.link.config.limits),
+            rooms: socket.rooms().iter().map(|r| r.as_str().to_owned()).collect(),
+            // The runtime's socket data is typed: the application says what to share.
+            data: provider.map_or(Value::Nil, |p| Value::from(p(socket))),
+        }
+    }
+
     fn local_sockets(&self, f: &RoomFilter) -> Vec<Socket> {
         self.local.local_sockets(&options(f))
     }
@@ -491,21 +552,7 @@ impl Core {
                 }
             }
             RequestBody::Fetch { opts } => {
-                let limits = &self.link.config.limits;
-                let sockets = self
-                    .local_sockets(opts)
-                    .iter()
-                    .map(|s| {
-                        RemoteSocket {
-                            id: s.id().to_string(),
-                            handshake: handshake_value(s, limits),
-                            rooms: s.rooms().iter().map(|r| r.as_str().to_owned()).collect(),
-                            // The runtime's socket data is typed, with no JSON view (ADAPTER-NEEDS.md).
-                            data: Value::Nil,
-                        }
-                        .to_value()
-                    })
-                    .collect();
+                let sockets = self.local_sockets(opts).iter().map(|s| self.describe(s).to_value()).collect();
                 respond(ResponseBody::Sockets(sockets));
             }
             RequestBody::ServerSideEmit { data } => {

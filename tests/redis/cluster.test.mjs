@@ -101,6 +101,21 @@ test("fetch sockets counts the room across the cluster, from Rust and from Node"
   assert.equal(await asker.call("fetch-count", "nobody-here"), 0);
 });
 
+test("fetched sockets carry data and handshake auth, both ways", async () => {
+  const room = `data-${Date.now()}`;
+  const members = [
+    await client(rustA, "/", { auth: { user: "ann" } }),
+    await client(rustB, "/", { auth: { user: "bob" } }),
+    await client(nodeN, "/", { auth: { user: "cy" } }),
+  ];
+  for (const m of members) await m.call("join", room);
+  const expected = members
+    .map((m, i) => ({ id: m.id, data: { user: ["ann", "bob", "cy"][i] }, auth: { user: ["ann", "bob", "cy"][i] } }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  assert.deepEqual(await members[0].call("fetch-data", room), expected, "a Rust node fetching");
+  assert.deepEqual(await members[2].call("fetch-data", room), expected, "a Node node fetching");
+});
+
 test("the /custom namespace is a cluster of its own", async () => {
   const room = `custom-${Date.now()}`;
   const [a, n] = [await client(rustA, "/custom"), await client(nodeN, "/custom")];

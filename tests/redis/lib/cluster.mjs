@@ -98,6 +98,7 @@ export async function startNodeNode({ redisUrl, key, port }) {
     }
     nsp.on("connection", (socket) => {
       socket.emit("auth", socket.handshake.auth);
+      socket.data = { user: socket.handshake.auth.user ?? null };
       socket.onAny(async (event, ...args) => {
         const ack = typeof args[args.length - 1] === "function" ? args.pop() : () => {};
         switch (event) {
@@ -117,6 +118,12 @@ export async function startNodeNode({ redisUrl, key, port }) {
             return ack((await nsp.in(args[0]).fetchSockets()).length);
           case "fetch-ids":
             return ack((await nsp.in(args[0]).fetchSockets()).map((s) => s.id).sort());
+          case "fetch-data":
+            return ack(
+              (await nsp.in(args[0]).fetchSockets())
+                .map((s) => ({ id: s.id, data: s.data, auth: s.handshake.auth }))
+                .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+            );
           case "sockets-join":
             (args[1] == null ? nsp : nsp.in(args[1])).socketsJoin(args[0]);
             return ack(null);
