@@ -2,9 +2,16 @@
 //!
 //! `PORT=3000 cargo run --release --example conformance` serves, on 127.0.0.1:$PORT:
 //! - a raw Engine.IO echo at `/engine.io` (every text and binary message echoed back);
-//! - Socket.IO at `/socket.io`: namespaces `/` and `/custom` emit `"auth"` with the
-//!   client's auth on connect; on `/`, `"message"` is echoed as `"message-back"` and
-//!   `"message-with-ack"` is acknowledged with its own arguments (connectTimeout 1 s);
+//! - Socket.IO at `/socket.io` (connectTimeout 1 s), namespaces `/` and `/custom`, each:
+//!   on connect, `"auth"` with the client's auth payload (`{}` when none);
+//!   `"message"` → `"message-back"` with the same arguments (binary included);
+//!   `"message-with-ack"` → ack with the same arguments;
+//!   `"join"`/`"leave"` (room) → join or leave it, ack `true`;
+//!   `"to-room"` (room, event, ...args) → event with args to every socket in the room;
+//!   `"broadcast"` (event, ...args) → event with args to every other socket;
+//!   `"server-ack"` (event, ...args) + ack → the server emits event with args asking for an
+//!   ack (5 s), and acks the original with the client's answer (`{"error": ...}` if none);
+//!   `"disconnect-me"` → the server disconnects that socket;
 //!
 //! with pingInterval 300 ms, pingTimeout 200 ms and maxPayload 1000000, and lets any
 //! origin use polling.
@@ -39,43 +46,65 @@ impl EngineHandler for Echo {
     fn close(&self, _socket: EngineSocket, _reason: CloseReason) {}
 }
 
-/// The main namespace of the Socket.IO suite.
-struct Main;
+/// Both namespaces of the Socket.IO contract (`/` and `/custom`): the official suite's
+/// events, and the ones the client test suites use.
+struct Conformance;
 
-impl NamespaceHandler for Main {
+impl NamespaceHandler for Conformance {
     fn connect<'a>(&'a self, socket: &'a Socket, auth: &'a Auth) -> BoxFuture<'a, Result<(), ConnectError>> {
         let _ = socket.emit("auth", auth);
         Box::pin(std::future::ready(Ok(())))
     }
 
-    fn event<'a>(&'a self, socket: &'a Socket, mut event: IncomingEvent) -> BoxFuture<'a, ()> {
-        match event.name() {
-            // The arguments go back as they came, binary attachments included.
-            "message" => {
-                let _ = socket.emit("message-back", event.args());
-            }
-            "message-with-ack" => {
-                if let Some(ack) = event.take_ack() {
-                    let _ = ack.send(event.args());
+    fn event<'a>(&'a self, socket: &'a Socket, event: IncomingEvent) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let (name, args, ack) = event.into_parts();
+            let string = |i: usize| args.get::<String>(i).ok();
+            match name.as_str() {
+                // The arguments go back as they came, binary attachments included.
+                "message" => {
+                    let _ = socket.emit("message-back", &args);
                 }
+                "message-with-ack" => {
+                    if let Some(ack) = ack {
+                        let _ = ack.send(&args);
+                    }
+                }
+                "join" | "leave" => {
+                    if let Some(room) = string(0) {
+                        if name.as_str() == "join" {
+                            socket.join(room);
+                        } else {
+                            socket.leave(room);
+                        }
+                    }
+                    if let Some(ack) = ack {
+                        let _ = ack.send(true);
+                    }
+                }
+                "to-room" => {
+                    if let (Some(room), Some(event)) = (string(0), string(1)) {
+                        let _ = socket.ns().to(room).emit(&event, args.skip(2));
+                    }
+                }
+                "broadcast" => {
+                    if let Some(event) = string(0) {
+                        let _ = socket.broadcast().emit(&event, args.skip(1));
+                    }
+                }
+                "server-ack" => {
+                    let (Some(event), Some(ack)) = (string(0), ack) else { return };
+                    let answer =
+                        socket.emit_with_ack(&event, args.skip(1)).timeout(Duration::from_secs(5)).await;
+                    let _ = match answer {
+                        Ok(answer) => ack.send(&answer),
+                        Err(e) => ack.send(serde_json::json!({ "error": e.to_string() })),
+                    };
+                }
+                "disconnect-me" => socket.disconnect(),
+                _ => {}
             }
-            _ => {}
-        }
-        Box::pin(std::future::ready(()))
-    }
-}
-
-/// The `/custom` namespace of the Socket.IO suite.
-struct Custom;
-
-impl NamespaceHandler for Custom {
-    fn connect<'a>(&'a self, socket: &'a Socket, auth: &'a Auth) -> BoxFuture<'a, Result<(), ConnectError>> {
-        let _ = socket.emit("auth", auth);
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn event<'a>(&'a self, _socket: &'a Socket, _event: IncomingEvent) -> BoxFuture<'a, ()> {
-        Box::pin(std::future::ready(()))
+        })
     }
 }
 
@@ -94,8 +123,8 @@ async fn main() -> std::io::Result<()> {
     let io = Io::builder()
         .connect_timeout(Duration::from_millis(1000))
         .engine(config())
-        .namespace("/", Main)
-        .namespace("/custom", Custom)
+        .namespace("/", Conformance)
+        .namespace("/custom", Conformance)
         .build();
     let server = Server::new()
         .mount("/engine.io", Engine::new(Echo, config()).with_cors(Cors::any()))

@@ -134,3 +134,16 @@ async fn a_server_close_reaches_the_next_poll_after_the_queued_packets() {
     assert_eq!(get(server.addr, &poll_path(&sid)).await.text(), "4last\x1e1");
     assert_eq!(get(server.addr, &poll_path(&sid)).await.status, 400);
 }
+
+#[tokio::test]
+async fn the_cookie_option_sets_the_sid_cookie() {
+    let mut config = fast_config();
+    config.cookie = Some("io".to_owned());
+    let server = echo_server(config).await;
+    let r = get(server.addr, "/engine.io/?EIO=4&transport=polling").await;
+    let json: serde_json::Value = serde_json::from_str(&r.text()[1..]).unwrap();
+    let expected = format!("io={}; Path=/; HttpOnly; SameSite=Lax", json["sid"].as_str().unwrap());
+    assert_eq!(r.header("set-cookie"), Some(expected.as_str()));
+    let plain = echo_server(fast_config()).await;
+    assert_eq!(get(plain.addr, "/engine.io/?EIO=4&transport=polling").await.header("set-cookie"), None);
+}

@@ -1,8 +1,15 @@
 //! `loadgen`: drives a server under test and measures it from `/proc`.
 //!
 //! ```text
-//! loadgen idle --url ws://127.0.0.1:3000/engine.io/ --connections 10000 --pid <server pid> [--sio]
+//! loadgen idle      --url ws://127.0.0.1:3000/engine.io/ --connections 10000 --pid <server pid> [--sio]
+//! loadgen echo      --url ws://127.0.0.1:3000/socket.io/ --sio --connections 50 --messages 2000 --window 10 --pid <pid>
+//! loadgen ack       --url ws://127.0.0.1:3000/socket.io/ --sio --connections 50 --messages 2000 --window 10 --pid <pid>
+//! loadgen broadcast --url ws://127.0.0.1:3000/socket.io/ --sio --connections 1000 --messages 200 --window 10 --pid <pid>
+//! loadgen polling   --url ws://127.0.0.1:3000/socket.io/ --connections 50 --messages 1000 --window 10 --pid <pid>
 //! ```
+//!
+//! Every mode prints one JSON line; with `--pid`, the server's CPU time (user + system,
+//! its process tree, from `/proc`) over the measured phase, per message or delivery.
 //!
 //! `idle` opens N WebSocket sessions (Engine.IO, or Socket.IO with `--sio`: each also
 //! connects the main namespace), answers every ping, waits two ping intervals, and
@@ -131,19 +138,22 @@ async fn open_session(url: &str, target: SocketAddr, source: Ipv4Addr, sio: bool
     Some(ws)
 }
 
-/// Sends `messages` messages with at most `window` unanswered, counting replies.
-async fn echo_client(
+/// Makes the text of request number `i`.
+type MakeRequest = std::sync::Arc<dyn Fn(usize) -> String + Send + Sync>;
+
+/// Sends `messages` requests with at most `window` unanswered, counting replies.
+async fn exchange_client(
     mut ws: Client,
     messages: usize,
     window: usize,
-    request: String,
+    request: MakeRequest,
     reply_prefix: String,
 ) -> usize {
     let mut sent = 0;
     let mut received = 0;
     while received < messages {
         while sent < messages && sent - received < window {
-            if ws.feed(Message::text(request.clone())).await.is_err() {
+            if ws.feed(Message::text(request(sent))).await.is_err() {
                 return received;
             }
             sent += 1;
@@ -165,15 +175,9 @@ async fn echo_client(
     received
 }
 
-async fn echo(args: Args) {
+async fn open_all(args: &Args) -> Vec<Client> {
     let target = target_of(&args.url);
     let url = format!("{}?EIO=4&transport=websocket", args.url);
-    let text = "x".repeat(args.payload);
-    let (request, reply) = if args.sio {
-        (format!("42[\"message\",\"{text}\"]"), "42[\"message-back\"".to_owned())
-    } else {
-        (format!("4{text}"), "4".to_owned())
-    };
     let mut sessions = Vec::new();
     for i in 0..args.connections {
         let source = Ipv4Addr::new(127, 0, 0, 1 + (i % 8) as u8);
@@ -185,11 +189,60 @@ async fn echo(args: Args) {
             }
         }
     }
+    sessions
+}
+
+fn finish(
+    args: &Args,
+    mode: &str,
+    count: usize,
+    expected: usize,
+    wall: f64,
+    cpu: Option<f64>,
+    unit: &str,
+) -> ! {
+    let mut report = serde_json::json!({
+        "mode": mode,
+        "sio": args.sio,
+        "connections": args.connections,
+        unit: count,
+        "window": args.window,
+        "wall_seconds": wall,
+        format!("{unit}_per_second"): (count as f64 / wall).round(),
+    });
+    if let Some(cpu) = cpu {
+        report["server_cpu_seconds"] = cpu.into();
+        report[format!("server_cpu_us_per_{}", unit.trim_end_matches('s'))] =
+            ((cpu * 1e6 / count.max(1) as f64 * 100.0).round() / 100.0).into();
+    }
+    println!("{report}");
+    std::process::exit(if count == expected { 0 } else { 1 });
+}
+
+/// `echo` and `ack`: every client sends `--messages` requests, `--window` in flight.
+async fn exchange(args: Args, ack: bool) {
+    let text = "x".repeat(args.payload);
+    let (request, reply): (MakeRequest, String) = match (args.sio, ack) {
+        (true, false) => {
+            let r = format!("42[\"message\",\"{text}\"]");
+            (std::sync::Arc::new(move |_| r.clone()), "42[\"message-back\"".to_owned())
+        }
+        (true, true) => {
+            (std::sync::Arc::new(move |i| format!("42{i}[\"message-with-ack\",\"{text}\"]")), "43".to_owned())
+        }
+        (false, _) => {
+            let r = format!("4{text}");
+            (std::sync::Arc::new(move |_| r.clone()), "4".to_owned())
+        }
+    };
+    let sessions = open_all(&args).await;
     let cpu_before = args.pid.map(cpu_seconds);
     let start = Instant::now();
     let tasks: Vec<_> = sessions
         .into_iter()
-        .map(|ws| tokio::spawn(echo_client(ws, args.messages, args.window, request.clone(), reply.clone())))
+        .map(|ws| {
+            tokio::spawn(exchange_client(ws, args.messages, args.window, request.clone(), reply.clone()))
+        })
         .collect();
     let mut total = 0;
     for t in tasks {
@@ -197,22 +250,196 @@ async fn echo(args: Args) {
     }
     let wall = start.elapsed().as_secs_f64();
     let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
-    let mut report = serde_json::json!({
-        "mode": "echo",
-        "sio": args.sio,
-        "connections": args.connections,
-        "messages": total,
-        "window": args.window,
-        "wall_seconds": wall,
-        "messages_per_second": (total as f64 / wall).round(),
-    });
-    if let Some(cpu) = cpu {
-        report["server_cpu_seconds"] = cpu.into();
-        report["server_cpu_us_per_message"] =
-            ((cpu * 1e6 / total.max(1) as f64 * 100.0).round() / 100.0).into();
+    finish(
+        &args,
+        if ack { "ack" } else { "echo" },
+        total,
+        args.messages * args.connections,
+        wall,
+        cpu,
+        "messages",
+    );
+}
+
+/// `broadcast`: `--connections` receivers; the first also sends `--messages` broadcasts,
+/// `--window` at a time; every receiver counts every `broadcast-back`.
+async fn broadcast(args: Args) {
+    let text = "x".repeat(args.payload);
+    let request = format!("42[\"broadcast\",\"{text}\"]");
+    let mut sessions = open_all(&args).await;
+    let Some(mut sender) = sessions.pop() else { usage() };
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let expected = args.messages;
+    let cpu_before = args.pid.map(cpu_seconds);
+    let start = Instant::now();
+    for mut ws in sessions {
+        let done = done_tx.clone();
+        tokio::spawn(async move {
+            let mut got = 0;
+            while got < expected {
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => got += 1,
+                    Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
+                        let _ = ws.send(Message::text("3")).await;
+                    }
+                    Some(Ok(_)) => {}
+                    _ => break,
+                }
+            }
+            let _ = done.send(got);
+        });
     }
-    println!("{report}");
-    std::process::exit(if total == args.messages * args.connections { 0 } else { 1 });
+    // The sender receives its own broadcasts too: it paces itself on them.
+    let sender_got = {
+        let (mut sent, mut got) = (0, 0);
+        while got < expected {
+            while sent < expected && sent - got < args.window {
+                if sender.feed(Message::text(request.clone())).await.is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            let _ = sender.flush().await;
+            match sender.next().await {
+                Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => got += 1,
+                Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
+                    let _ = sender.send(Message::text("3")).await;
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+        got
+    };
+    drop(done_tx);
+    let mut total = sender_got;
+    while let Some(n) = done_rx.recv().await {
+        total += n;
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
+    finish(&args, "broadcast", total, expected * args.connections, wall, cpu, "deliveries");
+}
+
+/// A keep-alive HTTP/1.1 connection for the polling mode.
+struct Http {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+    host: String,
+}
+
+impl Http {
+    async fn connect(target: SocketAddr) -> Option<Http> {
+        let stream = tokio::net::TcpStream::connect(target).await.ok()?;
+        let _ = stream.set_nodelay(true);
+        Some(Http { stream, buf: Vec::new(), host: target.to_string() })
+    }
+
+    async fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Option<Vec<u8>> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        );
+        self.stream.write_all(head.as_bytes()).await.ok()?;
+        self.stream.write_all(body).await.ok()?;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..end]).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                if self.buf.len() >= end + 4 + len {
+                    let body = self.buf[end + 4..end + 4 + len].to_vec();
+                    self.buf.drain(..end + 4 + len);
+                    return head.starts_with("http/1.1 200").then_some(body);
+                }
+            }
+            let n = self.stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// One polling client: POSTs `window` events at a time, GETs until their replies came.
+async fn polling_client(
+    target: SocketAddr,
+    path: String,
+    messages: usize,
+    window: usize,
+    request: String,
+) -> usize {
+    let Some(mut http) = Http::connect(target).await else { return 0 };
+    let Some(open) = http.request("GET", &format!("{path}?EIO=4&transport=polling"), b"").await else {
+        return 0;
+    };
+    let open = String::from_utf8_lossy(&open).into_owned();
+    let Some(sid) = open.split("\"sid\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned)
+    else {
+        return 0;
+    };
+    let url = format!("{path}?EIO=4&transport=polling&sid={sid}");
+    if http.request("POST", &url, b"40").await.is_none() {
+        return 0;
+    }
+    // Wait for the namespace's CONNECT reply.
+    loop {
+        let Some(body) = http.request("GET", &url, b"").await else { return 0 };
+        if body.starts_with(b"40") || body.windows(3).any(|w| w == b"\x1e40") {
+            break;
+        }
+    }
+    let mut received = 0;
+    while received < messages {
+        let n = window.min(messages - received);
+        let batch = vec![request.as_str(); n].join("\x1e");
+        if http.request("POST", &url, batch.as_bytes()).await.is_none() {
+            return received;
+        }
+        let mut got = 0;
+        while got < n {
+            let Some(body) = http.request("GET", &url, b"").await else { return received + got };
+            for packet in body.split(|&b| b == 0x1e) {
+                if packet.starts_with(b"42[\"message-back\"") {
+                    got += 1;
+                } else if packet == b"2" && http.request("POST", &url, b"3").await.is_none() {
+                    return received + got;
+                }
+            }
+        }
+        received += got;
+    }
+    received
+}
+
+/// `polling`: echo over HTTP long-polling (Socket.IO events, one keep-alive connection
+/// per client).
+async fn polling(args: Args) {
+    let target = target_of(&args.url);
+    let path =
+        format!("/{}", args.url.trim_start_matches("ws://").split_once('/').map_or("socket.io/", |x| x.1));
+    let request = format!("42[\"message\",\"{}\"]", "x".repeat(args.payload));
+    let cpu_before = args.pid.map(cpu_seconds);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..args.connections)
+        .map(|_| {
+            tokio::spawn(polling_client(target, path.clone(), args.messages, args.window, request.clone()))
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap_or(0);
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = args.pid.map(|p| cpu_seconds(p) - cpu_before.unwrap_or(0.0));
+    finish(&args, "polling", total, args.messages * args.connections, wall, cpu, "messages");
 }
 
 fn target_of(url: &str) -> SocketAddr {
@@ -321,7 +548,10 @@ async fn main() {
     let args = parse_args();
     match args.mode.as_str() {
         "idle" => idle(args).await,
-        "echo" => echo(args).await,
+        "echo" => exchange(args, false).await,
+        "ack" => exchange(args, true).await,
+        "broadcast" => broadcast(args).await,
+        "polling" => polling(args).await,
         _ => usage(),
     }
 }

@@ -16,3 +16,6 @@ pub mod protocol;
 pub mod server;
 pub mod socket;
 pub mod transport;
+
+/// The `http` crate, whose request and response types the server speaks.
+pub use http;

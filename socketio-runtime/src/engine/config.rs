@@ -32,6 +32,10 @@ pub struct EngineConfig {
     /// plus 32) before it is closed as too slow; 4 × `max_payload` by default. Node has
     /// no such bound.
     pub max_buffered_bytes: usize,
+    /// Node's `cookie` option: when set, the handshake response sets a cookie of this
+    /// name (`io` in Node) holding the sid (`Path=/; HttpOnly; SameSite=Lax`), so that a
+    /// load balancer can keep a polling session on one node. Off by default.
+    pub cookie: Option<String>,
     /// Read buffer of each WebSocket, in bytes (tokio-tungstenite grows it as needed).
     pub ws_read_buffer: usize,
 }
@@ -48,6 +52,7 @@ impl Default for EngineConfig {
             allow_upgrades: true,
             max_buffered_bytes: 4_000_000,
             ws_read_buffer: 4096,
+            cookie: None,
         }
     }
 }

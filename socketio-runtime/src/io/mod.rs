@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::adapter::{Adapter, AdapterFactory, MemoryAdapter, Room};
 use crate::client::Client;
 use crate::engine::{CloseReason, EngineConfig, EngineHandler, EngineSocket, Message};
-use crate::namespace::{AcceptAll, BroadcastOperators, Namespace, NamespaceHandler};
+use crate::namespace::{AcceptAll, BroadcastOperators, Namespace, NamespaceHandler, NamespacePath};
 use crate::protocol::DecoderConfig;
+use crate::server::{Cors, Engine, Server};
 use crate::socket::{EmitError, Event};
 
 /// Socket.IO options. Defaults are the Node server's, but for `ack_timeout`, which Node
@@ -27,6 +28,11 @@ pub struct IoConfig {
     pub decoder: DecoderConfig,
     /// The Engine.IO options.
     pub engine: EngineConfig,
+    /// Where the server is mounted (`path`, `/socket.io`). This is the HTTP path, not a
+    /// namespace.
+    pub path: String,
+    /// Which cross-origin pages may use polling (off, as in Node).
+    pub cors: Option<Cors>,
 }
 
 impl Default for IoConfig {
@@ -36,6 +42,8 @@ impl Default for IoConfig {
             ack_timeout: Duration::from_secs(5),
             decoder: DecoderConfig::default(),
             engine: EngineConfig::default(),
+            path: "/socket.io".to_owned(),
+            cors: None,
         }
     }
 }
@@ -96,6 +104,18 @@ impl IoBuilder {
         self
     }
 
+    /// Sets the HTTP path the server is mounted at by [`Io::server`] (`/socket.io`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.config.path = path.into();
+        self
+    }
+
+    /// Sets the CORS policy of polling requests (off by default, as in Node).
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.config.cors = Some(cors);
+        self
+    }
+
     /// Sets every option at once.
     pub fn config(mut self, config: IoConfig) -> Self {
         self.config = config;
@@ -122,6 +142,14 @@ impl IoBuilder {
         assert!(!self.handlers.iter().any(|(p, _)| p == path), "namespace {path:?} registered twice");
         self.handlers.push((path.to_owned(), Arc::new(handler)));
         self
+    }
+
+    /// Registers a namespace that knows its path (what `#[namespace("/chat")]` makes).
+    ///
+    /// # Panics
+    /// As [`IoBuilder::namespace`].
+    pub fn register<N: NamespaceHandler + NamespacePath>(self, handler: N) -> Self {
+        self.namespace(N::PATH, handler)
     }
 
     /// The server.
@@ -172,6 +200,32 @@ impl Io {
     /// The options.
     pub fn config(&self) -> &IoConfig {
         &self.0.config
+    }
+
+    /// The Engine.IO endpoint serving this server (with its CORS policy), to mount at a
+    /// path of a [`Server`] or to call from an existing hyper application.
+    pub fn engine(&self) -> Engine<Io> {
+        let engine = Engine::new(self.clone(), self.0.config.engine.clone());
+        match &self.0.config.cors {
+            Some(cors) => engine.with_cors(cors.clone()),
+            None => engine,
+        }
+    }
+
+    /// A [`Server`] with this server mounted at its path (`/socket.io`); add a fallback
+    /// for the application's pages and serve it.
+    ///
+    /// ```no_run
+    /// use socketio_runtime::io::Io;
+    /// use socketio_runtime::server::shutdown_signal;
+    /// # async fn run() -> std::io::Result<()> {
+    /// let io = Io::builder().build();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+    /// io.server().serve(listener, shutdown_signal()).await
+    /// # }
+    /// ```
+    pub fn server(&self) -> Server {
+        Server::new().mount(&self.0.config.path, self.engine())
     }
 
     /// The Engine.IO options, for the server that mounts this handler.

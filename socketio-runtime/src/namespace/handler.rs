@@ -67,6 +67,33 @@ pub trait NamespaceHandler: Send + Sync + 'static {
     }
 }
 
+/// A namespace that knows its path: `#[namespace("/chat")]` implements it next to
+/// [`NamespaceHandler`], so registering it with [`crate::io::IoBuilder::register`] does not
+/// repeat the path.
+///
+/// ```
+/// use socketio_runtime::io::Io;
+/// use socketio_runtime::namespace::{BoxFuture, NamespaceHandler, NamespacePath};
+/// use socketio_runtime::socket::{IncomingEvent, Socket};
+///
+/// struct Chat;
+/// impl NamespaceHandler for Chat {
+///     fn event<'a>(&'a self, _: &'a Socket, _: IncomingEvent) -> BoxFuture<'a, ()> {
+///         Box::pin(async {})
+///     }
+/// }
+/// impl NamespacePath for Chat {
+///     const PATH: &'static str = "/chat";
+/// }
+///
+/// let io = Io::builder().register(Chat).build();
+/// assert!(io.of("/chat").is_some());
+/// ```
+pub trait NamespacePath {
+    /// The namespace's name, as clients write it (`/chat`).
+    const PATH: &'static str;
+}
+
 /// Why a namespace refused a client: sent as `44[/nsp,]{"message":...,"data":...}`.
 /// The JavaScript client raises `connect_error` with `err.message` and `err.data`, and
 /// does not retry.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub(crate) use handler::AcceptAll;
-pub use handler::{BoxFuture, ConnectError, NamespaceHandler};
+pub use handler::{BoxFuture, ConnectError, NamespaceHandler, NamespacePath};
 pub use operators::{BroadcastOperators, FetchedSocket};
 
 use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, IntoRooms, LocalNamespace, Room};

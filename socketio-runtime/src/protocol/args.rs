@@ -171,8 +171,14 @@ impl Args {
         &self.attachments
     }
 
-    /// The arguments without the first `n`.
-    pub(crate) fn skip(mut self, n: usize) -> Args {
+    /// The arguments without the first `n` (attachments keep their numbers).
+    ///
+    /// ```
+    /// # use socketio_runtime::protocol::Args;
+    /// let args = Args::empty().skip(2);
+    /// assert!(args.is_empty());
+    /// ```
+    pub fn skip(mut self, n: usize) -> Args {
         self.elems.drain(..n.min(self.elems.len()));
         self
     }

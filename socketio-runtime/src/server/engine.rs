@@ -172,7 +172,7 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
-    fn request_info(req: &Request<Incoming>) -> RequestInfo {
+    fn request_info<B>(req: &Request<B>) -> RequestInfo {
         RequestInfo {
             headers: req.headers().clone(),
             uri: req.uri().clone(),
@@ -196,22 +196,14 @@ impl<H: EngineHandler> Engine<H> {
         )
     }
 
-    /// Starts a session's task.
-    fn spawn_session(
-        &self,
-        req: &Request<Incoming>,
-        kind: TransportKind,
-        ws: Option<WsStream>,
-        open: Option<Frame>,
-    ) -> Sid {
-        let sid = Sid::generate();
-        let (socket, data_rx, control_rx) = EngineSocket::new(
-            sid.clone(),
-            Self::request_info(req),
-            kind,
-            self.inner.config.max_buffered_bytes,
-        );
+    /// Starts a session's task: on polling, or on a WebSocket that already has its 101.
+    fn start_session(&self, sid: Sid, info: RequestInfo, ws: Option<WsStream>) {
+        let kind = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
+        let (socket, data_rx, control_rx) =
+            EngineSocket::new(sid.clone(), info, kind, self.inner.config.max_buffered_bytes);
         self.inner.registry.insert(socket.clone());
+        // A polling session's handshake is the body of the GET that opened it.
+        let open = ws.is_some().then(|| Packet::Open(self.handshake_json(&sid, kind)).encode());
         let span = tracing::debug_span!("engine", sid = %sid, transport = kind.as_str());
         let connection = Connection::new(
             socket,
@@ -223,63 +215,48 @@ impl<H: EngineHandler> Engine<H> {
             ws,
         );
         tokio::spawn(connection.run(open).instrument(span));
-        sid
     }
 
     fn open_polling(&self, req: Request<Incoming>) -> Response<Body> {
-        let sid = self.spawn_session(&req, TransportKind::Polling, None, None);
+        let sid = Sid::generate();
+        self.start_session(sid.clone(), Self::request_info(&req), None);
         debug!(%sid, "polling session opened");
         let open = Packet::Open(self.handshake_json(&sid, TransportKind::Polling)).encode();
         let body = match open {
             Frame::Text(t) => Bytes::from(t),
             Frame::Binary(b) => b,
         };
-        text_response(StatusCode::OK, "text/plain; charset=UTF-8", body)
+        let mut response = text_response(StatusCode::OK, "text/plain; charset=UTF-8", body);
+        self.set_cookie(&mut response, &sid);
+        response
+    }
+
+    /// Node's `cookie` option: the sid in a cookie, for load balancers that route by it.
+    fn set_cookie(&self, response: &mut Response<Body>, sid: &Sid) {
+        if let Some(name) = &self.inner.config.cookie {
+            let cookie = format!("{name}={sid}; Path=/; HttpOnly; SameSite=Lax");
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(http::header::SET_COOKIE, value);
+            }
+        }
     }
 
     fn open_websocket(&self, req: Request<Incoming>) -> Result<Response<Body>, EngineError> {
-        let response = websocket::accept_response(req.headers()).ok_or(EngineError::BadRequest)?;
+        let mut response = websocket::accept_response(req.headers()).ok_or(EngineError::BadRequest)?;
+        let sid = Sid::generate();
+        self.set_cookie(&mut response, &sid);
         let engine = self.clone();
         tokio::spawn(async move {
             let info_req = Request::from_parts(req_parts_clone(&req), ());
             match hyper::upgrade::on(req).await {
                 Ok(upgraded) => {
                     let ws = websocket::from_upgraded(upgraded, &engine.inner.config).await;
-                    engine.start_websocket_session(&info_req, ws);
+                    engine.start_session(sid, Self::request_info(&info_req), Some(ws));
                 }
                 Err(e) => debug!(error = %e, "WebSocket upgrade failed"),
             }
         });
         Ok(response)
-    }
-
-    fn start_websocket_session(&self, req: &Request<()>, ws: WsStream) {
-        let sid = Sid::generate();
-        let info = RequestInfo {
-            headers: req.headers().clone(),
-            uri: req.uri().clone(),
-            remote_addr: req.extensions().get::<RemoteAddr>().map(|r| r.0),
-            time: SystemTime::now(),
-        };
-        let (socket, data_rx, control_rx) = EngineSocket::new(
-            sid.clone(),
-            info,
-            TransportKind::WebSocket,
-            self.inner.config.max_buffered_bytes,
-        );
-        self.inner.registry.insert(socket.clone());
-        let open = Packet::Open(self.handshake_json(&sid, TransportKind::WebSocket)).encode();
-        let span = tracing::debug_span!("engine", sid = %sid, transport = "websocket");
-        let connection = Connection::new(
-            socket,
-            self.inner.handler.clone(),
-            self.inner.config.clone(),
-            self.inner.registry.clone(),
-            data_rx,
-            control_rx,
-            Some(ws),
-        );
-        tokio::spawn(connection.run(Some(open)).instrument(span));
     }
 
     async fn polling_request(

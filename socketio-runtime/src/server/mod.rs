@@ -14,7 +14,6 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
@@ -23,6 +22,8 @@ use tracing::{debug, info};
 
 pub use cors::Cors;
 pub use engine::{AllowRequest, Body, Engine, RemoteAddr};
+/// The body of a request as hyper hands it to the server.
+pub use hyper::body::Incoming;
 
 use crate::engine::EngineHandler;
 

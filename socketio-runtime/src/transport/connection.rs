@@ -173,7 +173,16 @@ impl<H: EngineHandler> Connection<H> {
     async fn handle(&mut self, event: Event, state: &mut H::Session) -> Result<(), End> {
         match event {
             Event::Control(None) | Event::Data(None) => Err(End::Now(CloseReason::ForcedClose)),
-            Event::Control(Some(c)) => self.on_control(c, state).await,
+            Event::Control(Some(c)) => {
+                // A deadline that passed while this request was on its way is honoured
+                // first: a poll that arrives after the ping timeout finds the session
+                // closed, whatever the order the runtime woke things in.
+                if self.session.poll_timeout().is_some_and(|d| d <= Instant::now()) {
+                    self.timer_at = None;
+                    self.on_timer().await?;
+                }
+                self.on_control(c, state).await
+            }
             Event::Data(Some(out)) => self.on_data(out).await,
             Event::Ws(m) => self.on_ws(m, state).await,
             Event::Probe(m) => self.on_probe(m).await,

@@ -1,0 +1,13 @@
+use socketio::{namespace, on, AckSender};
+
+struct Chat;
+
+#[namespace("/chat")]
+impl Chat {
+    #[on("chat_message")]
+    async fn chat_message(&self, ack: AckSender, text: String) {
+        let _ = (ack, text);
+    }
+}
+
+fn main() {}

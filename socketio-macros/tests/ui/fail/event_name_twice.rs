@@ -1,0 +1,10 @@
+use socketio::Event;
+
+#[derive(Event)]
+#[event("system_message")]
+#[event("notice")]
+struct SystemMessage {
+    text: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use socketio::Event;
+
+#[derive(Event)]
+struct SystemMessage {
+    text: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use socketio::namespace;
+
+struct Chat;
+
+#[namespace]
+impl Chat {}
+
+fn main() {}

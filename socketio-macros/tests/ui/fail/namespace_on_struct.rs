@@ -1,0 +1,6 @@
+use socketio::namespace;
+
+#[namespace("/chat")]
+struct Chat;
+
+fn main() {}

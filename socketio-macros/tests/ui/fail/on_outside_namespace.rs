@@ -1,0 +1,12 @@
+use socketio::on;
+
+struct Chat;
+
+impl Chat {
+    #[on("chat_message")]
+    async fn chat_message(&self, text: String) {
+        let _ = text;
+    }
+}
+
+fn main() {}

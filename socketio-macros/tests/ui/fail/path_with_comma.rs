@@ -1,0 +1,8 @@
+use socketio::namespace;
+
+struct Chat;
+
+#[namespace("/chat,room")]
+impl Chat {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use socketio::namespace;
+
+struct Chat;
+
+#[namespace("/chat", path = "/chat")]
+impl Chat {}
+
+fn main() {}
