@@ -145,7 +145,8 @@ async fn main() -> std::io::Result<()> {
     let io = match std::env::var("REDIS_URL") {
         Ok(url) => {
             // Redis unreachable at start is an error, not a node silently alone.
-            let cluster = RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
+            let cluster =
+                RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
             let io = builder.adapter(cluster.adapter()).build();
             cluster.ready().await;
             io
