@@ -28,7 +28,7 @@ if [[ $WHAT == all || $WHAT == node ]]; then
     (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error </dev/null) || exit 1
     echo "$want" >"$stamp"
   fi
-  (cd "$ROOT" && cargo build -q -p socketio-redis --examples && cargo build -q --example conformance) || exit 1
+  (cd "$ROOT" && cargo build -q -p socketio-redis --examples && cargo build -q --example conformance --example chat) || exit 1
   (cd "$ROOT" && SKIP_CARGO_BUILD=1 node --test --test-timeout 180000 --test-concurrency 1 tests/redis/) || status=1
 fi
 exit $status
