@@ -59,7 +59,8 @@ impl Emitter {
         let client = redis::Client::open(config.url.as_str())?;
         let manager = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connect_timeout))
-            .set_response_timeout(Some(config.connect_timeout));
+            .set_response_timeout(Some(config.connect_timeout))
+            .set_number_of_retries(2);
         let conn = ConnectionManager::new_with_config(client, manager).await?;
         let channels = Channels::new(&config.key, "/");
         Ok(Emitter { shared: Arc::new(Shared { conn, config }), nsp: "/".to_owned(), channels })

@@ -75,7 +75,10 @@ impl Link {
             .set_connection_timeout(Some(config.connect_timeout))
             .set_response_timeout(Some(config.connect_timeout))
             .set_min_delay(MIN_BACKOFF)
-            .set_max_delay(MAX_BACKOFF);
+            .set_max_delay(MAX_BACKOFF)
+            // Few retries per attempt: a command fails soon while Redis is away (the next
+            // one tries again), and an unreachable Redis at start is reported at once.
+            .set_number_of_retries(2);
         let publisher = ConnectionManager::new_with_config(client.clone(), manager_config).await?;
         let pubsub = tokio::time::timeout(config.connect_timeout, client.get_async_pubsub())
             .await
