@@ -21,6 +21,7 @@
 //! - `"emit-with-ack", event, ...args`: emits to every other socket of the namespace with
 //!   an ack and acks the list of answers (or `{"error": ..., "responses": [...]}`);
 //! - `"server-count"`: acks the number of nodes;
+//! - `"all-rooms"`: acks every room of the namespace on every node, sorted;
 //! - `"server-emit", event, arg`: `serverSideEmit` to the other servers;
 //! - `"server-emit-ack", event, arg`: the same with acks: acks the answers, sorted (or
 //!   `{"error": ...}`);
@@ -146,6 +147,10 @@ async fn handle(node: &Node, socket: &Socket, mut event: IncomingEvent) {
             }
         }
         "server-count" => serde_json::json!(ns.adapter().server_count().await),
+        "all-rooms" => match node.cluster.all_rooms(ns.name()).await {
+            Ok(rooms) => serde_json::json!(rooms),
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        },
         "server-emit" | "server-emit-ack" => {
             let name = room_arg(&event, 0).unwrap_or_default();
             let arg = event.arg::<serde_json::Value>(1).unwrap_or_default();

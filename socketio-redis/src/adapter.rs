@@ -142,6 +142,20 @@ impl RedisCluster {
         Ok(sockets)
     }
 
+    /// Every room of namespace `nsp` on every node (Node's `adapter.allRooms()`), sorted;
+    /// fails when a node does not answer within `requests_timeout`.
+    pub async fn all_rooms(&self, nsp: &str) -> Result<Vec<String>, Error> {
+        let core = self.core(nsp)?;
+        let mut rooms: std::collections::BTreeSet<String> =
+            core.local.rooms().iter().map(|r| r.as_str().to_owned()).collect();
+        for body in core.ask("allRooms", RequestBody::AllRooms).await? {
+            if let ResponseBody::Rooms(list) = body {
+                rooms.extend(list);
+            }
+        }
+        Ok(rooms.into_iter().collect())
+    }
+
     fn core(&self, nsp: &str) -> Result<Arc<Core>, Error> {
         let cores = self.shared.cores.lock().unwrap_or_else(|e| e.into_inner());
         cores

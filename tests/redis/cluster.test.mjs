@@ -101,6 +101,18 @@ test("fetch sockets counts the room across the cluster, from Rust and from Node"
   assert.equal(await asker.call("fetch-count", "nobody-here"), 0);
 });
 
+test("all rooms of every node, asked from Rust and from Node", async () => {
+  const tag = `all-${Date.now()}`;
+  const [a, b, n] = [await client(rustA, "/custom"), await client(rustB, "/custom"), await client(nodeN, "/custom")];
+  await a.call("join", `${tag}-a`);
+  await b.call("join", `${tag}-b`);
+  await n.call("join", `${tag}-n`);
+  for (const asker of [a, n]) {
+    const rooms = await asker.call("all-rooms");
+    for (const r of [`${tag}-a`, `${tag}-b`, `${tag}-n`, a.id, b.id, n.id]) assert.ok(rooms.includes(r), `${r} in ${rooms}`);
+  }
+});
+
 test("fetched sockets carry data and handshake auth, both ways", async () => {
   const room = `data-${Date.now()}`;
   const members = [

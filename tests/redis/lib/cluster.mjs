@@ -152,6 +152,8 @@ export async function startNodeNode({ redisUrl, key, port }) {
             }
           case "server-events":
             return ack(serverSideEvents.filter(([n]) => n === name).map(([, e]) => e));
+          case "all-rooms":
+            return ack([...(await io.of(name).adapter.allRooms())].sort());
           case "server-count":
             return ack(await io.of(name).adapter.serverCount());
         }
