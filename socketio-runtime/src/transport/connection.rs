@@ -215,7 +215,7 @@ impl<H: EngineHandler> Connection<H> {
                     self.probe = Some(ws);
                 } else {
                     debug!("refused a second WebSocket for this session");
-                    let _ = ws.close(None).await;
+                    let _ = (*ws).close(None).await;
                 }
                 Ok(())
             }
@@ -401,7 +401,7 @@ impl<H: EngineHandler> Connection<H> {
             UpgradeStep::Abort => {
                 debug!("upgrade aborted");
                 if let Some(mut probe) = self.probe.take() {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
                 }
             }
         }
@@ -428,7 +428,7 @@ impl<H: EngineHandler> Connection<H> {
                 Timeout::AbortUpgrade => {
                     debug!("upgrade timed out");
                     if let Some(mut probe) = self.probe.take() {
-                        let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                        let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
                     }
                 }
             }
@@ -465,7 +465,7 @@ impl<H: EngineHandler> Connection<H> {
 
     async fn close_now(&mut self, _reason: CloseReason) {
         if let Some(mut probe) = self.probe.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
         }
         match &mut self.transport {
             Transport::WebSocket(ws) => {
@@ -484,7 +484,7 @@ impl<H: EngineHandler> Connection<H> {
     /// Delivers what the application queued, then the close.
     async fn close_gracefully(&mut self, reason: CloseReason) {
         if let Some(mut probe) = self.probe.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
         }
         self.data_rx.close();
         match &mut self.transport {
@@ -527,7 +527,7 @@ impl<H: EngineHandler> Connection<H> {
                     let _ = reply.send(Ok(()));
                 }
                 Control::Upgrade(mut ws) => {
-                    let _ = ws.close(None).await;
+                    let _ = (*ws).close(None).await;
                 }
                 Control::Close(_) => return None,
             }
