@@ -12,6 +12,14 @@
 //!   `"server-ack"` (event, ...args) + ack → the server emits event with args asking for an
 //!   ack (5 s), and acks the original with the client's answer (`{"error": ...}` if none);
 //!   `"disconnect-me"` → the server disconnects that socket;
+//!   `"fetch-count"` (room) + ack → how many sockets of the namespace are in the room,
+//!   across the whole cluster with Redis (`(await nsp.in(room).fetchSockets()).length`);
+//!
+//! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379`) it joins a cluster through the Redis
+//! adapter with the official defaults (key `socket.io`) in both namespaces: any number of
+//! these and of Node servers with `io.adapter(createAdapter(pubClient, subClient))` on the
+//! same Redis form one cluster (broadcast, to-room, join/leave, the official emitter). It
+//! listens only once subscribed. Without `REDIS_URL`, the in-memory adapter.
 //!
 //! with pingInterval 300 ms, pingTimeout 200 ms and maxPayload 1000000, and lets any
 //! origin use polling.
@@ -24,6 +32,7 @@ use socketio::io::Io;
 use socketio::namespace::{BoxFuture, ConnectError, NamespaceHandler};
 use socketio::server::{shutdown_signal, Cors, Engine, Server};
 use socketio::socket::{Auth, IncomingEvent, Socket};
+use socketio_redis::{RedisCluster, RedisConfig};
 
 /// Echoes every message back to its sender.
 struct Echo;
@@ -102,6 +111,14 @@ impl NamespaceHandler for Conformance {
                     };
                 }
                 "disconnect-me" => socket.disconnect(),
+                "fetch-count" => {
+                    let Some(ack) = ack else { return };
+                    let sockets = match string(0) {
+                        Some(room) => socket.ns().to(room).fetch_sockets().await,
+                        None => socket.ns().fetch_sockets().await,
+                    };
+                    let _ = ack.send(sockets.len());
+                }
                 _ => {}
             }
         })
@@ -120,12 +137,22 @@ fn config() -> EngineConfig {
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
-    let io = Io::builder()
+    let builder = Io::builder()
         .connect_timeout(Duration::from_millis(1000))
         .engine(config())
         .namespace("/", Conformance)
-        .namespace("/custom", Conformance)
-        .build();
+        .namespace("/custom", Conformance);
+    let io = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            // Redis unreachable at start is an error, not a node silently alone.
+            let cluster =
+                RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
+            let io = builder.adapter(cluster.adapter()).build();
+            cluster.ready().await;
+            io
+        }
+        Err(_) => builder.build(),
+    };
     let server = Server::new()
         .mount("/engine.io", Engine::new(Echo, config()).with_cors(Cors::any()))
         .mount("/socket.io", Engine::new(io.clone(), io.engine_config().clone()).with_cors(Cors::any()));

@@ -17,6 +17,9 @@
 #   chat-node          the seed's Node.js client   → examples/chat
 #   chat-python        the seed's Python client    → examples/chat
 #   browser            the chat page in headless Chromium (playwright-core) → examples/chat
+#   redis              our nodes with official Node.js nodes (@socket.io/redis-adapter) and
+#                      emitters on one Redis (REDIS_URL, else 127.0.0.1:6379, else a private
+#                      redis-server, installed from Debian when missing) → tests/redis/
 #
 # It installs what it needs, idempotently (fast when already there):
 #   - npm packages from tests/node/package-lock.json (npm ci) and, for the chat demo's page,
@@ -43,7 +46,7 @@ CHAT_DIR="$ROOT/examples/chat"
 SUITE_TIMEOUT="${SUITE_TIMEOUT:-900}" # seconds per client suite: a guard against hangs
 mkdir -p "$LOG_DIR" "$CACHE"
 
-ALL_SUITES=(cargo engine.io-client socket.io-client python chat-node chat-python browser)
+ALL_SUITES=(cargo engine.io-client socket.io-client python chat-node chat-python browser redis)
 CLIENT_SUITES=("${ALL_SUITES[@]:1}")
 MODE=rust # rust | reference
 SUITES=()
@@ -358,6 +361,32 @@ run_browser_suite() {
   CHROMIUM_PATH=/usr/bin/chromium run_node_suite browser chat "${files[@]}"
 }
 
+# The mixed cluster: our nodes and official Node.js nodes on one Redis (tests/redis/), each
+# test starting the processes it needs (debug builds of the examples).
+run_redis_suite() {
+  local dir="$ROOT/tests/redis" tap="$LOG_DIR/redis.tap" rc
+  say "redis: node --test tests/redis/ (Rust and Node.js nodes on one Redis)"
+  if ! have node; then record redis 0 1 "node not found"; return; fi
+  if ! npm_install "$dir"; then record redis 0 1 "npm ci failed in tests/redis"; return; fi
+  if ! (cargo build -q -p socketio-redis --examples && cargo build -q --example conformance --example chat) \
+    </dev/null >"$LOG_DIR/build-redis.log" 2>&1; then
+    record redis 0 1 "build failed (see $LOG_DIR/build-redis.log)"; return
+  fi
+  rm -f "$tap"
+  (cd "$ROOT" && SKIP_CARGO_BUILD=1 timeout "$SUITE_TIMEOUT" node --test --test-timeout 180000 \
+    --test-concurrency 1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" tests/redis/ </dev/null)
+  rc=$?
+  local pass fail cancelled note=""
+  pass="$(grep -E '^# pass [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
+  fail="$(grep -E '^# fail [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
+  cancelled="$(grep -E '^# cancelled [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
+  fail=$((fail + cancelled))
+  if ((pass + fail == 0)); then fail=1; note="no test ran (exit $rc)"
+  elif [[ $rc -ne 0 && $fail -eq 0 ]]; then fail=1; note="node exited $rc"; fi
+  record redis "$pass" "$fail" "$note"
+}
+
 # ---------------------------------------------------------------------------------------
 echo "suites: ${SUITES[*]}; servers: $MODE${EXT_CONFORMANCE:+, conformance at $EXT_CONFORMANCE}${EXT_CHAT:+, chat at $CHAT_URL}; logs: $LOG_DIR"
 
@@ -381,6 +410,7 @@ wants python && run_python_suite python conformance test_python_client.py
 wants chat-node && run_node_suite chat-node chat "$NODE_DIR/chat.test.mjs"
 wants chat-python && run_python_suite chat-python chat test_chat.py
 wants browser && run_browser_suite
+[[ $MODE == rust ]] && wants redis && run_redis_suite
 
 echo
 echo "==> summary ($((SECONDS - START_TIME)) s)"

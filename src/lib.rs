@@ -18,3 +18,8 @@ pub mod __private;
 /// The guide (`docs/guide.md`): its Rust snippets are compiled as doc tests.
 #[doc = include_str!("../docs/guide.md")]
 pub mod guide {}
+
+/// Scale-out on Redis, in one cluster with Node.js servers (feature `redis`): see the
+/// `socketio-redis` crate.
+#[cfg(feature = "redis")]
+pub use socketio_redis as redis;

@@ -6,6 +6,15 @@
 //! CHAT_TOKEN=secret scripts/chat.sh    # /chat then wants auth {token: "secret"}
 //! PORT=9000 scripts/chat.sh            # another port (8000 by default)
 //! ```
+//!
+//! Several chat processes share one chat room through Redis (`REDIS_URL`), with each
+//! other and with Node servers using `@socket.io/redis-adapter`:
+//!
+//! ```sh
+//! REDIS_URL=redis://127.0.0.1:6379 PORT=8000 scripts/chat.sh &
+//! REDIS_URL=redis://127.0.0.1:6379 PORT=8001 scripts/chat.sh
+//! # open http://127.0.0.1:8000 and http://127.0.0.1:8001: one room
+//! ```
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use socketio::http;
 use socketio::server::{shutdown_signal, Body, Cors, Incoming};
 use socketio::{namespace, on, ConnectError, Event, Io, Socket};
+use socketio_redis::{RedisCluster, RedisConfig};
 
 /// What a client sends: `chat.emit("chat_message", { text: "Hello" }, ack)`.
 #[derive(Deserialize)]
@@ -111,7 +121,17 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8000);
     let token = std::env::var("CHAT_TOKEN").ok().filter(|t| !t.is_empty());
-    let io = Io::builder().cors(Cors::any()).register(Chat { token, sent: AtomicUsize::new(0) }).build();
+    let builder = Io::builder().cors(Cors::any()).register(Chat { token, sent: AtomicUsize::new(0) });
+    let io = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            let cluster =
+                RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
+            let io = builder.adapter(cluster.adapter()).build();
+            cluster.ready().await;
+            io
+        }
+        Err(_) => builder.build(),
+    };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("chat: http://{addr}  (Socket.IO path /socket.io, namespace /chat)");

@@ -31,7 +31,7 @@ pub(crate) fn args(cx: &Ctxt, attr: TokenStream) -> Option<Args> {
     match parser.parse2(attr) {
         Ok(args) => {
             if let Some(path) = &args.path {
-                check_path(cx, path);
+                super::path::check(cx, path);
             }
             Some(args)
         }
@@ -108,33 +108,6 @@ fn parse_args(cx: &Ctxt, input: ParseStream) -> syn::Result<Args> {
         }
     }
     Ok(args)
-}
-
-fn check_path(cx: &Ctxt, lit: &LitStr) {
-    let path = lit.value();
-    if path.is_empty() {
-        cx.error_spanned_by(lit, "empty namespace path: the main namespace is `\"/\"`");
-    } else if !path.starts_with('/') {
-        cx.error_spanned_by(lit, format_args!("namespace paths start with `/`: write `\"/{path}\"`"));
-    } else if path.contains(['{', '}']) {
-        cx.error_spanned_by(
-            lit,
-            "dynamic namespaces (`/room-{id}`) are not supported: declare one namespace per path",
-        );
-    } else if path.contains(',') {
-        cx.error_spanned_by(
-            lit,
-            "a namespace path cannot contain `,`: a comma ends the namespace in a Socket.IO packet",
-        );
-    } else if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#') || c.is_whitespace()) {
-        cx.error_spanned_by(
-            lit,
-            format_args!(
-                "a namespace path cannot contain {c:?}: clients read the namespace from the \
-                 path of a URL"
-            ),
-        );
-    }
 }
 
 /// Whether the impl block under `#[namespace]` is an inherent one.

@@ -197,7 +197,7 @@ impl Io {
     }
 
     fn connect(&self, shared: &Arc<ClientShared>, packet: Packet) {
-        let Some(ns) = self.of(packet.nsp()) else {
+        let Some(ns) = self.resolve(packet.nsp()) else {
             tracing::debug!(nsp = packet.nsp(), "CONNECT to an unknown namespace");
             let reply = encode::connect_error(packet.nsp(), "Invalid namespace", None);
             let _ = shared.engine.send(reply.outgoing());

@@ -2,7 +2,7 @@
 //! the [`EngineHandler`] that the HTTP server mounts at `/socket.io/`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::adapter::{Adapter, AdapterFactory, MemoryAdapter, Room};
 use crate::client::Client;
 use crate::engine::{CloseReason, EngineConfig, EngineHandler, EngineSocket, Message};
-use crate::namespace::{AcceptAll, BroadcastOperators, Namespace, NamespaceHandler, NamespacePath};
+use crate::namespace::{
+    AcceptAll, BroadcastOperators, Namespace, NamespaceHandler, NamespacePath, NamespacePattern,
+};
 use crate::protocol::DecoderConfig;
 use crate::server::{Cors, Engine, Server};
 use crate::socket::{EmitError, Event};
@@ -33,6 +35,10 @@ pub struct IoConfig {
     pub path: String,
     /// Which cross-origin pages may use polling (off, as in Node).
     pub cors: Option<Cors>,
+    /// Most namespaces made on demand from dynamic patterns (10,000). Node keeps every
+    /// child namespace forever; past this bound a new name is refused as an invalid
+    /// namespace, so clients cannot grow the server's memory by inventing names.
+    pub max_dynamic_namespaces: usize,
 }
 
 impl Default for IoConfig {
@@ -44,6 +50,7 @@ impl Default for IoConfig {
             engine: EngineConfig::default(),
             path: "/socket.io".to_owned(),
             cors: None,
+            max_dynamic_namespaces: 10_000,
         }
     }
 }
@@ -134,12 +141,22 @@ impl IoBuilder {
     /// Registers the handler of a namespace (`/`, `/chat`, ...). Registering `/`
     /// replaces the default accept-all main namespace.
     ///
+    /// A path with placeholders (`/room-{id}`) registers a dynamic namespace: each name
+    /// a client opens that matches it (`/room-42`) becomes a namespace of its own, made
+    /// on first use and served by `handler`; its values are [`Namespace::param`].
+    /// Static names win over patterns, and patterns are tried in registration order.
+    ///
     /// # Panics
-    /// When `path` does not start with `/` or contains a `,` (a client could not name
-    /// it), or when it is registered twice.
+    /// When `path` does not start with `/`, contains a `,` (a client could not name it)
+    /// or is not a valid pattern, or when it is registered twice.
     pub fn namespace(mut self, path: &str, handler: impl NamespaceHandler) -> Self {
         assert!(path.starts_with('/') && !path.contains(','), "invalid namespace name {path:?}");
         assert!(!self.handlers.iter().any(|(p, _)| p == path), "namespace {path:?} registered twice");
+        if NamespacePattern::is_pattern(path) {
+            if let Err(e) = NamespacePattern::parse(path) {
+                panic!("invalid namespace pattern {path:?}: {e}");
+            }
+        }
         self.handlers.push((path.to_owned(), Arc::new(handler)));
         self
     }
@@ -158,14 +175,20 @@ impl IoBuilder {
         if !handlers.iter().any(|(p, _)| p == "/") {
             handlers.push(("/".to_owned(), Arc::new(AcceptAll)));
         }
-        let namespaces = handlers
-            .into_iter()
-            .map(|(path, handler)| {
-                let ns = Namespace::new(&path, handler, &adapter, config.ack_timeout);
-                (path.into_boxed_str(), ns)
-            })
-            .collect();
-        Io(Arc::new(IoInner { config, namespaces }))
+        let mut namespaces = HashMap::new();
+        let mut patterns = Vec::new();
+        for (path, handler) in handlers {
+            match NamespacePattern::is_pattern(&path).then(|| NamespacePattern::parse(&path)) {
+                Some(Ok(pattern)) => patterns.push((pattern, handler)),
+                // `namespace` checked every pattern.
+                Some(Err(_)) => {}
+                None => {
+                    let ns = Namespace::new(&path, handler, &adapter, config.ack_timeout);
+                    namespaces.insert(path.into_boxed_str(), ns);
+                }
+            }
+        }
+        Io(Arc::new(IoInner { config, namespaces, patterns, children: Mutex::default(), adapter }))
     }
 }
 
@@ -185,6 +208,10 @@ pub struct Io(Arc<IoInner>);
 struct IoInner {
     config: IoConfig,
     namespaces: HashMap<Box<str>, Namespace>,
+    patterns: Vec<(NamespacePattern, Arc<dyn NamespaceHandler>)>,
+    /// Namespaces made from `patterns`, by name.
+    children: Mutex<HashMap<Box<str>, Namespace>>,
+    adapter: AdapterFactory,
 }
 
 impl Io {
@@ -233,9 +260,38 @@ impl Io {
         &self.0.config.engine
     }
 
-    /// A registered namespace.
+    /// A namespace by name: a registered one, or one already made from a dynamic
+    /// pattern.
     pub fn of(&self, path: &str) -> Option<Namespace> {
-        self.0.namespaces.get(path).cloned()
+        if let Some(ns) = self.0.namespaces.get(path) {
+            return Some(ns.clone());
+        }
+        self.children().get(path).cloned()
+    }
+
+    fn children(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Namespace>> {
+        self.0.children.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The namespace a client asks for: a registered one, or one made now from the
+    /// first dynamic pattern its name matches (within `max_dynamic_namespaces`).
+    pub(crate) fn resolve(&self, name: &str) -> Option<Namespace> {
+        if let Some(ns) = self.0.namespaces.get(name) {
+            return Some(ns.clone());
+        }
+        let mut children = self.children();
+        if let Some(ns) = children.get(name) {
+            return Some(ns.clone());
+        }
+        let (params, handler) =
+            self.0.patterns.iter().find_map(|(p, h)| p.matches(name).map(|params| (params, h.clone())))?;
+        if children.len() >= self.0.config.max_dynamic_namespaces {
+            tracing::debug!(name, "too many dynamic namespaces: refused");
+            return None;
+        }
+        let ns = Namespace::child(name, handler, &self.0.adapter, self.0.config.ack_timeout, params);
+        children.insert(name.into(), ns.clone());
+        Some(ns)
     }
 
     /// The main namespace `/`.
@@ -247,9 +303,11 @@ impl Io {
         }
     }
 
-    /// Every registered namespace.
+    /// Every namespace: the registered ones and those made from dynamic patterns.
     pub fn namespaces(&self) -> Vec<Namespace> {
-        self.0.namespaces.values().cloned().collect()
+        let mut all: Vec<Namespace> = self.0.namespaces.values().cloned().collect();
+        all.extend(self.children().values().cloned());
+        all
     }
 
     /// Emits to every socket of the main namespace.

@@ -3,6 +3,7 @@
 
 mod handler;
 mod operators;
+mod pattern;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,6 +16,7 @@ use serde::Serialize;
 pub(crate) use handler::AcceptAll;
 pub use handler::{BoxFuture, ConnectError, NamespaceHandler, NamespacePath};
 pub use operators::{BroadcastOperators, FetchedSocket};
+pub use pattern::{NamespacePattern, PatternError};
 
 use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, IntoRooms, LocalNamespace, Room};
 use crate::engine::Sid;
@@ -43,6 +45,8 @@ pub(crate) struct NsInner {
     sockets: RwLock<HashMap<Sid, Socket>>,
     ack_ids: AtomicU64,
     ack_timeout: Duration,
+    /// The values of a dynamic namespace's placeholders (`id` = `42` for `/room-{id}`).
+    params: Vec<(String, String)>,
 }
 
 impl Namespace {
@@ -59,6 +63,26 @@ impl Namespace {
             sockets: RwLock::default(),
             ack_ids: AtomicU64::new(0),
             ack_timeout,
+            params: Vec::new(),
+        }))
+    }
+
+    /// A namespace made on demand for a name that matched a dynamic pattern.
+    pub(crate) fn child(
+        name: &str,
+        handler: Arc<dyn NamespaceHandler>,
+        adapter: &AdapterFactory,
+        ack_timeout: Duration,
+        params: Vec<(String, String)>,
+    ) -> Namespace {
+        Namespace(Arc::new_cyclic(|weak| NsInner {
+            name: name.into(),
+            handler,
+            adapter: adapter(LocalNamespace(weak.clone())),
+            sockets: RwLock::default(),
+            ack_ids: AtomicU64::new(0),
+            ack_timeout,
+            params,
         }))
     }
 
@@ -69,6 +93,18 @@ impl Namespace {
     /// The name (`/`, `/chat`, ...).
     pub fn name(&self) -> &str {
         &self.0.name
+    }
+
+    /// The value of a placeholder of the dynamic pattern this namespace matched: for a
+    /// namespace registered as `/room-{id}` and opened as `/room-42`, `param("id")` is
+    /// `Some("42")`. `None` for a static namespace.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.0.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every placeholder value, in pattern order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.0.params
     }
 
     /// The adapter.

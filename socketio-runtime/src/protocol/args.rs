@@ -99,7 +99,7 @@ impl std::fmt::Debug for RawJson {
 /// The arguments of a received event or ack: slices of the received text, plus the
 /// binary attachments of a binary packet.
 ///
-/// Read one with [`Args::get`]; a [`Binary`] anywhere inside it (top level or nested in
+/// Read one with [`Args::get`]; a [`Binary`](super::Binary) anywhere inside it (top level or nested in
 /// a struct) is taken from the attachments. Emitting `&Args` sends the same arguments,
 /// attachments included, copying the JSON text as it came.
 ///

@@ -224,7 +224,7 @@ impl<H: EngineHandler> Connection<H> {
                     self.probe = Some(ws);
                 } else {
                     debug!("refused a second WebSocket for this session");
-                    let _ = ws.close(None).await;
+                    let _ = (*ws).close(None).await;
                 }
                 Ok(())
             }
@@ -408,7 +408,7 @@ impl<H: EngineHandler> Connection<H> {
             UpgradeStep::Abort => {
                 debug!("upgrade aborted");
                 if let Some(mut probe) = self.probe.take() {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
                 }
             }
         }
@@ -435,7 +435,7 @@ impl<H: EngineHandler> Connection<H> {
                 Timeout::AbortUpgrade => {
                     debug!("upgrade timed out");
                     if let Some(mut probe) = self.probe.take() {
-                        let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+                        let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
                     }
                 }
             }
@@ -472,7 +472,7 @@ impl<H: EngineHandler> Connection<H> {
 
     async fn close_now(&mut self, _reason: CloseReason) {
         if let Some(mut probe) = self.probe.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
         }
         match &mut self.transport {
             Transport::WebSocket(ws) => {
@@ -491,7 +491,7 @@ impl<H: EngineHandler> Connection<H> {
     /// Delivers what the application queued, then the close.
     async fn close_gracefully(&mut self, reason: CloseReason) {
         if let Some(mut probe) = self.probe.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), probe.close(None)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), (*probe).close(None)).await;
         }
         self.data_rx.close();
         match &mut self.transport {
@@ -534,7 +534,7 @@ impl<H: EngineHandler> Connection<H> {
                     let _ = reply.send(Ok(()));
                 }
                 Control::Upgrade(mut ws) => {
-                    let _ = ws.close(None).await;
+                    let _ = (*ws).close(None).await;
                 }
                 Control::Close(_) => return None,
             }

@@ -2,7 +2,7 @@ use socketio::namespace;
 
 struct Room;
 
-#[namespace("/room-{id}")]
+#[namespace("/room-{id}{part}")]
 impl Room {}
 
 fn main() {}

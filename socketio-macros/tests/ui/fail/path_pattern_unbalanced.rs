@@ -1,0 +1,8 @@
+use socketio::namespace;
+
+struct Room;
+
+#[namespace("/room-{id")]
+impl Room {}
+
+fn main() {}
