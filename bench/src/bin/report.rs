@@ -316,21 +316,25 @@ fn svg(table: &Table, meta: &Value, lines: &[Value]) -> String {
             );
         }
     }
-    let mut footer = String::new();
+    let mut footer = Vec::new();
+    if let Some(load) = meta["load_during_run"].as_str() {
+        footer.push(format!("1-minute load (the run's own processes included): {load}"));
+    }
     if let Some((mean, max)) = others_share(lines) {
-        footer = format!(
-            "other processes used {:.0} % of the machine's CPU on average while runs were measured (at most {:.0} %)",
+        footer.push(format!(
+            "other processes used {:.0} % of the CPU while runs were measured (at most {:.0} %)",
             mean * 100.0,
             max * 100.0
-        );
+        ));
     }
     if let Some(v) = meta["versions"].as_object() {
         let peers: Vec<String> = ["socketioxide", "node", "python"]
             .iter()
             .filter_map(|k| v.get(*k)?.as_str().map(|s| s.split(',').next().unwrap_or(s).to_owned()))
             .collect();
-        footer = format!("{footer}; {}", peers.join(", "));
+        footer.push(peers.join(", "));
     }
+    let footer = footer.join("; ");
     let _ = writeln!(out, r##"<text x="10" y="{}" fill="#555">{}</text>"##, height - 10.0, escape(&footer));
     out.push_str("</svg>\n");
     out
