@@ -2,13 +2,14 @@
 # The benchmark suite: our server against a raw WebSocket floor, socketioxide, the Node
 # server and python-socketio, measured the same way in one run. See bench/README.md.
 #
-#   bench/run.sh --quick            # about 2-3 minutes once built
-#   bench/run.sh --full             # under 15 minutes; the figures of docs/performance.md
+#   bench/run.sh --quick            # about 1 minute once built
+#   bench/run.sh --full             # about 6 minutes; the figures of docs/performance.md
 #   bench/run.sh --scale            # 100,000 WebSocket connections over several processes
-#   bench/run.sh --smoke            # a few seconds, no figures worth reading (CI)
+#   bench/run.sh --smoke            # everything runs once, figures meaningless (with
+#                                   # --servers "floor ours": ~12 s once built, for CI)
 #
 # Options: --servers "floor ours socketioxide node python", --modes "echo echo-eager ack
-# broadcast idle polling", --out DIR (default bench/results/<date>-<mode>).
+# broadcast broadcast-burst idle polling", --out DIR (default bench/results/<time>-<mode>).
 #
 # Each server runs pinned to core 0, the load generator to core 1 (taskset); each server
 # is started afresh for each mode. Needs cargo, node + npm, python3 (venv + pip), taskset.
@@ -25,7 +26,7 @@ LOAD_CORE=${LOAD_CORE:-1}
 
 profile=quick
 servers="floor ours socketioxide node python"
-modes="echo echo-eager ack broadcast idle polling"
+modes="echo echo-eager ack broadcast broadcast-burst idle polling"
 out=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -190,6 +191,8 @@ run_suite() {
                         line=$(loadgen echo "${common[@]}" --client eager --sio --connections "$echo_c" --messages "$echo_n" --window "$window" 2>>"$log") || true ;;
                     broadcast)
                         line=$(loadgen broadcast "${common[@]}" --sio --connections "$bc_c" --messages "$bc_n" --window "$window" 2>>"$log") || true ;;
+                    broadcast-burst)
+                        line=$(loadgen broadcast "${common[@]}" --pace sender --sio --connections "$bc_c" --messages "$bc_n" --window "$window" 2>>"$log") || true ;;
                     idle)
                         line=$(loadgen idle "${common[@]}" --sio --connections "$idle_c" --settle-ms 3000 2>>"$log") || true ;;
                     polling)

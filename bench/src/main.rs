@@ -46,6 +46,8 @@ struct Args {
     source: Ipv4Addr,
     sources: u32,
     batched: bool,
+    limit: Duration,
+    pace_on_all: bool,
 }
 
 fn parse_args() -> Args {
@@ -66,6 +68,8 @@ fn parse_args() -> Args {
         source: Ipv4Addr::new(127, 0, 0, 1),
         sources: 8,
         batched: true,
+        limit: Duration::from_secs(120),
+        pace_on_all: true,
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
@@ -82,6 +86,14 @@ fn parse_args() -> Args {
             "--payload" => out.payload = number(&value()),
             "--source" => out.source = value().parse().unwrap_or_else(|_| usage()),
             "--sources" => out.sources = number::<u32>(&value()).max(1),
+            "--limit-secs" => out.limit = Duration::from_secs(number(&value())),
+            "--pace" => {
+                out.pace_on_all = match value().as_str() {
+                    "all" => true,
+                    "sender" => false,
+                    _ => usage(),
+                }
+            }
             "--client" => {
                 out.batched = match value().as_str() {
                     "batched" => true,
@@ -103,7 +115,8 @@ fn usage() -> ! {
     eprintln!(
         "usage: loadgen idle|echo|ack|broadcast|polling --url ws://HOST:PORT/PATH/ [--sio] \\
          [--connections N] [--pid SERVER_PID] [--label NAME] [--messages N] [--window W] \\
-         [--payload BYTES] [--client batched|eager] [--settle-ms MS] [--hold-secs S] \\
+         [--payload BYTES] [--client batched|eager] [--pace all|sender] [--limit-secs 120] \\
+         [--settle-ms MS] [--hold-secs S] \\
          [--source 127.0.0.1 --sources 8]"
     );
     std::process::exit(2)
@@ -285,6 +298,7 @@ async fn exchange_client(
     batched: bool,
     request: MakeRequest,
     reply_prefix: String,
+    counter: Arc<AtomicUsize>,
 ) -> usize {
     let mut sent = 0;
     let mut received = 0;
@@ -302,7 +316,10 @@ async fn exchange_client(
         let mut next = ws.next().await;
         loop {
             match next {
-                Some(Ok(Message::Text(t))) if t.starts_with(reply_prefix.as_str()) => received += 1,
+                Some(Ok(Message::Text(t))) if t.starts_with(reply_prefix.as_str()) => {
+                    received += 1;
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
                 Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
                     if ws.feed(Message::text("3")).await.is_err() {
                         return received;
@@ -321,6 +338,18 @@ async fn exchange_client(
         }
     }
     received
+}
+
+/// Waits for the clients, at most `limit`: a server that loses a reply must not hang the
+/// suite (the run then counts fewer messages than expected and is no figure).
+async fn join_within<T>(tasks: Vec<tokio::task::JoinHandle<T>>, limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    for mut t in tasks {
+        if tokio::time::timeout_at(deadline, &mut t).await.is_err() {
+            eprintln!("gave up waiting after {} s", limit.as_secs());
+            return;
+        }
+    }
 }
 
 /// Opens `--connections` sessions, `PARALLEL` handshakes at a time.
@@ -404,6 +433,9 @@ fn finish(args: &Args, m: Measured) -> ! {
     if matches!(m.mode, "echo" | "ack") {
         report["client"] = if args.batched { "batched" } else { "eager" }.into();
     }
+    if m.mode == "broadcast" {
+        report["pace"] = if args.pace_on_all { "all" } else { "sender" }.into();
+    }
     report["payload"] = args.payload.into();
     report["wall_seconds"] = ((wall * 1e4).round() / 1e4).into();
     report[format!("{plural}_per_second")] = (m.count as f64 / wall).round().into();
@@ -437,6 +469,7 @@ async fn exchange(args: Args, ack: bool) {
         }
     };
     let sessions = open_all(&args).await;
+    let counter = Arc::new(AtomicUsize::new(0));
     let meter = Meter::start(args.pid);
     let tasks: Vec<_> = sessions
         .into_iter()
@@ -448,85 +481,143 @@ async fn exchange(args: Args, ack: bool) {
                 args.batched,
                 request.clone(),
                 reply.clone(),
+                counter.clone(),
             ))
         })
         .collect();
-    let mut total = 0;
-    for t in tasks {
-        total += t.await.unwrap_or(0);
-    }
+    join_within(tasks, args.limit).await;
+    let total = counter.load(Ordering::Relaxed);
     let reading = meter.stop();
     let mode = if ack { "ack" } else { "echo" };
     let expected = args.messages * args.connections;
     finish(&args, Measured { mode, count: total, expected, unit: ("messages", "message"), reading });
 }
 
-/// `broadcast`: `--connections` receivers; the last opened also sends `--messages`
-/// broadcasts, `--window` at a time, pacing itself on its own copies; every receiver
-/// counts every `broadcast-back`.
+/// Deliveries counted by every receiver of the broadcast mode, and a wake-up for the
+/// sender when they reach what it waits for.
+struct Deliveries {
+    count: AtomicUsize,
+    wanted: AtomicUsize,
+    reached: tokio::sync::Notify,
+}
+
+impl Deliveries {
+    fn add(&self) {
+        let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        if n >= self.wanted.load(Ordering::Relaxed) {
+            self.reached.notify_one();
+        }
+    }
+
+    /// Waits until `need` deliveries were counted; `false` after `patience` without one.
+    async fn reach(&self, need: usize, patience: Duration) -> bool {
+        self.wanted.store(need, Ordering::Relaxed);
+        while self.count.load(Ordering::Relaxed) < need {
+            let before = self.count.load(Ordering::Relaxed);
+            if tokio::time::timeout(patience, self.reached.notified()).await.is_err()
+                && self.count.load(Ordering::Relaxed) == before
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// `broadcast`: `--connections` sessions all count every `broadcast-back`; one of them
+/// also sends `--messages` broadcasts. With `--pace all` (the default) at most `--window`
+/// of them are not yet delivered to every session, so no session's queue holds more
+/// than the window; with `--pace sender` the sender only waits for its own copies (a
+/// burst: the other sessions' queues grow as far as the server lets them).
 async fn broadcast(args: Args) {
     let text = "x".repeat(args.payload);
     let request = format!("42[\"broadcast\",\"{text}\"]");
     let mut sessions = open_all(&args).await;
-    let Some(mut sender) = sessions.pop() else { usage() };
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let Some(sender) = sessions.pop() else { usage() };
+    let (mut sink, sender_stream) = sender.split();
+    let counter = || {
+        Arc::new(Deliveries {
+            count: AtomicUsize::new(0),
+            wanted: AtomicUsize::new(usize::MAX),
+            reached: Default::default(),
+        })
+    };
+    let (deliveries, own) = (counter(), counter());
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let expected = args.messages;
+    let sessions_count = args.connections;
     let meter = Meter::start(args.pid);
-    for mut ws in sessions {
+    // Every session but the sender answers pings; the sender's stream only counts (the
+    // runs are shorter than a ping interval).
+    let streams = sessions
+        .into_iter()
+        .map(|ws| {
+            let (sink, stream) = ws.split();
+            (Some(sink), stream, None)
+        })
+        .chain(std::iter::once((None, sender_stream, Some(own.clone()))));
+    for (mut pong, mut stream, own) in streams {
         let done = done_tx.clone();
+        let deliveries = deliveries.clone();
         tokio::spawn(async move {
             let mut got = 0;
             while got < expected {
-                match ws.next().await {
-                    Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => got += 1,
+                match stream.next().await {
+                    Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => {
+                        got += 1;
+                        deliveries.add();
+                        if let Some(own) = &own {
+                            own.add();
+                        }
+                    }
                     Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
-                        let _ = ws.send(Message::text("3")).await;
+                        if let Some(sink) = &mut pong {
+                            let _ = sink.send(Message::text("3")).await;
+                        }
                     }
                     Some(Ok(_)) => {}
                     _ => break,
                 }
             }
-            let _ = done.send(got);
+            let _ = done.send(());
             drop(done);
             // Stay open until everyone is done: a broadcast reaches a fixed audience.
-            let _ = tokio::time::timeout(Duration::from_secs(60), ws.next()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(60), stream.next()).await;
+            drop(pong);
         });
     }
-    let sender_got = {
-        let (mut sent, mut got) = (0, 0);
-        'send: while got < expected {
-            while sent < expected && sent - got < args.window {
-                if sender.feed(Message::text(request.clone())).await.is_err() {
-                    break;
-                }
-                sent += 1;
-            }
-            let _ = sender.flush().await;
-            let mut next = sender.next().await;
-            loop {
-                match next {
-                    Some(Ok(Message::Text(t))) if t.starts_with("42[\"broadcast-back\"") => got += 1,
-                    Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
-                        let _ = sender.feed(Message::text("3")).await;
-                    }
-                    Some(Ok(_)) => {}
-                    _ => break 'send,
-                }
-                match sender.next().now_or_never() {
-                    Some(m) => next = m,
-                    None => break,
-                }
-            }
-        }
-        got
-    };
     drop(done_tx);
-    let mut total = sender_got;
-    while let Some(n) = done_rx.recv().await {
-        total += n;
+    // A delivery 10 s late is taken as lost: the run is then no figure.
+    let patience = Duration::from_secs(10);
+    for k in 0..expected {
+        let reached = k < args.window
+            || if args.pace_on_all {
+                deliveries.reach((k + 1 - args.window) * sessions_count, patience).await
+            } else {
+                own.reach(k + 1 - args.window, patience).await
+            };
+        if !reached {
+            eprintln!("broadcast: broadcast {} did not reach every session", k + 1 - args.window);
+            break;
+        }
+        if sink.send(Message::text(request.clone())).await.is_err() {
+            break;
+        }
     }
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut finished = 0;
+    while finished < sessions_count {
+        match tokio::time::timeout_at(deadline, done_rx.recv()).await {
+            Ok(Some(())) => finished += 1,
+            _ => break,
+        }
+    }
+    if finished < sessions_count {
+        eprintln!("broadcast: {} of {sessions_count} sessions missed deliveries", sessions_count - finished);
+    }
+    let total = deliveries.count.load(Ordering::Relaxed);
     let reading = meter.stop();
-    let expected = expected * args.connections;
+    let expected = expected * sessions_count;
     finish(
         &args,
         Measured { mode: "broadcast", count: total, expected, unit: ("deliveries", "delivery"), reading },
@@ -639,7 +730,13 @@ async fn open_polling(target: SocketAddr, path: &str) -> Option<PollingSession> 
 }
 
 /// One polling client: POSTs `window` events at a time, GETs until their replies came.
-async fn polling_client(mut s: PollingSession, messages: usize, window: usize, request: Arc<str>) -> usize {
+async fn polling_client(
+    mut s: PollingSession,
+    messages: usize,
+    window: usize,
+    request: Arc<str>,
+    counter: Arc<AtomicUsize>,
+) -> usize {
     let mut received = 0;
     while received < messages {
         let n = window.min(messages - received);
@@ -653,6 +750,7 @@ async fn polling_client(mut s: PollingSession, messages: usize, window: usize, r
             for packet in body.split(|&b| b == 0x1e) {
                 if packet.starts_with(b"42[\"message-back\"") {
                     got += 1;
+                    counter.fetch_add(1, Ordering::Relaxed);
                 } else if packet == b"2" && s.http.request("POST", &s.url, b"3").await.is_none() {
                     return received + got;
                 }
@@ -685,15 +783,16 @@ async fn polling(args: Args) {
             }
         }
     }
+    let counter = Arc::new(AtomicUsize::new(0));
     let meter = Meter::start(args.pid);
     let tasks: Vec<_> = sessions
         .into_iter()
-        .map(|s| tokio::spawn(polling_client(s, args.messages, args.window, request.clone())))
+        .map(|s| {
+            tokio::spawn(polling_client(s, args.messages, args.window, request.clone(), counter.clone()))
+        })
         .collect();
-    let mut total = 0;
-    for t in tasks {
-        total += t.await.unwrap_or(0);
-    }
+    join_within(tasks, args.limit).await;
+    let total = counter.load(Ordering::Relaxed);
     let reading = meter.stop();
     let expected = args.messages * args.connections;
     finish(

@@ -82,6 +82,15 @@ const FIGURES: &[Figure] = &[
         lower_is_better: false,
     },
     Figure {
+        key: "broadcast_burst_cpu_us",
+        title: "broadcast CPU/delivery, burst",
+        unit: "µs",
+        mode: "broadcast_burst",
+        field: "server_cpu_us_per_delivery",
+        scale: 1.0,
+        lower_is_better: true,
+    },
+    Figure {
         key: "idle_kb",
         title: "idle memory/conn",
         unit: "KB",
@@ -140,8 +149,9 @@ fn reduce(lines: &[Value]) -> (Table, BTreeMap<String, BTreeMap<&'static str, us
     for line in lines {
         let (Some(server), Some(mode)) = (line["server"].as_str(), line["mode"].as_str()) else { continue };
         // An eager client's echo is a figure of its own.
-        let mode = match (mode, line["client"].as_str()) {
-            ("echo", Some("eager")) => "echo_eager",
+        let mode = match (mode, line["client"].as_str(), line["pace"].as_str()) {
+            ("echo", Some("eager"), _) => "echo_eager",
+            ("broadcast", _, Some("sender")) => "broadcast_burst",
             _ => mode,
         };
         // A run that lost messages or connections is not a figure.
