@@ -278,7 +278,7 @@ fn svg(table: &Table, meta: &Value, lines: &[Value]) -> String {
     let panel_h = 40.0 + servers.len() as f64 * (bar_h + gap) + 10.0;
     let per_row = 4usize;
     let rows = figures.len().div_ceil(per_row);
-    let (width, height) = (per_row as f64 * panel_w + 20.0, 50.0 + rows as f64 * panel_h + 30.0);
+    let (width, height) = (per_row as f64 * panel_w + 20.0, 50.0 + rows as f64 * panel_h + 60.0);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -344,8 +344,10 @@ fn svg(table: &Table, meta: &Value, lines: &[Value]) -> String {
             .collect();
         footer.push(peers.join(", "));
     }
-    let footer = footer.join("; ");
-    let _ = writeln!(out, r##"<text x="10" y="{}" fill="#555">{}</text>"##, height - 10.0, escape(&footer));
+    for (i, line) in footer.iter().enumerate() {
+        let y = height - 10.0 - (footer.len() - 1 - i) as f64 * 15.0;
+        let _ = writeln!(out, r##"<text x="10" y="{y}" fill="#555">{}</text>"##, escape(line));
+    }
     out.push_str("</svg>\n");
     out
 }
