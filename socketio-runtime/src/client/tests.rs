@@ -639,17 +639,18 @@ async fn bulk_operations() {
     h.socket(1).join("a");
     let ns = io.sockets();
 
-    let mut in_a: Vec<String> = ns.to("a").fetch_sockets().await.iter().map(|s| s.id().to_string()).collect();
+    let mut in_a: Vec<String> =
+        ns.to("a").fetch_sockets().await.unwrap().iter().map(|s| s.id().to_string()).collect();
     in_a.sort();
     let mut expected = vec![h.socket(0).id().to_string(), h.socket(1).id().to_string()];
     expected.sort();
     assert_eq!(in_a, expected);
-    assert_eq!(ns.fetch_sockets().await.len(), 3);
+    assert_eq!(ns.fetch_sockets().await.unwrap().len(), 3);
 
     ns.to("a").join("b");
-    assert_eq!(ns.to("b").fetch_sockets().await.len(), 2);
+    assert_eq!(ns.to("b").fetch_sockets().await.unwrap().len(), 2);
     ns.sockets_leave("b");
-    assert!(ns.to("b").fetch_sockets().await.is_empty());
+    assert!(ns.to("b").fetch_sockets().await.unwrap().is_empty());
 
     ns.except("a").disconnect(false);
     assert_eq!(c[2].queued(), ["41"]);

@@ -245,6 +245,22 @@ impl EngineSocket {
         self.shared.data_tx.send(out).map_err(|_| SendError::Closed)
     }
 
+    /// Queues like [`EngineSocket::send`], but a full queue drops `out` and keeps the
+    /// session ([`SendError::Full`] says so): for what may be lost (volatile packets).
+    pub fn try_send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
+        let out = out.into();
+        let size = cost(&out);
+        let before = self.shared.queued.fetch_add(size, Ordering::Relaxed);
+        if before + size > self.shared.max_queued {
+            self.shared.queued.fetch_sub(size, Ordering::Relaxed);
+            if self.shared.data_tx.is_closed() {
+                return Err(SendError::Closed);
+            }
+            return Err(SendError::Full);
+        }
+        self.shared.data_tx.send(out).map_err(|_| SendError::Closed)
+    }
+
     /// Closes the session from the server side (`forced close`).
     pub fn close(&self) {
         let _ = self.shared.control_tx.send(Control::Close(CloseReason::ForcedClose));

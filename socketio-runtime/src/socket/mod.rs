@@ -66,6 +66,8 @@ pub(crate) struct SocketInner {
     state: Mutex<State>,
     pub(crate) acks: PendingAcks,
     data: SocketData,
+    /// What other servers see as `socket.data` when they fetch this socket.
+    public_data: Mutex<Option<serde_json::Value>>,
     client: Weak<ClientShared>,
 }
 
@@ -86,6 +88,7 @@ impl Socket {
             state: Mutex::new(State::Connecting(Vec::new())),
             acks: PendingAcks::default(),
             data: SocketData::default(),
+            public_data: Mutex::new(None),
             client,
         }))
     }
@@ -118,6 +121,34 @@ impl Socket {
     /// Typed per-socket data.
     pub fn data(&self) -> &SocketData {
         &self.0.data
+    }
+
+    /// Sets what this socket shows as its data to [`Namespace::fetch_sockets`] on
+    /// other servers ([`FetchedSocket::data`](crate::namespace::FetchedSocket::data);
+    /// Node's `socket.data`, which a Node server in the cluster reads as `data` of the
+    /// `RemoteSocket`). Unlike [`Socket::data`], which stays in this process and is
+    /// typed, this is JSON, public to every server of the cluster: put there only what
+    /// they may see.
+    ///
+    /// ```
+    /// # fn f(socket: &socketio_runtime::socket::Socket) -> Result<(), serde_json::Error> {
+    /// #[derive(serde::Serialize)]
+    /// struct Profile { user: String, admin: bool }
+    /// socket.set_public_data(Profile { user: "ann".into(), admin: false })?;
+    /// assert_eq!(socket.public_data()["user"], "ann");
+    /// # Ok(()) }
+    /// ```
+    pub fn set_public_data(&self, data: impl Serialize) -> Result<(), serde_json::Error> {
+        let value = serde_json::to_value(data)?;
+        *self.0.public_data.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        Ok(())
+    }
+
+    /// What [`Socket::set_public_data`] set; `{}` (Node's default `socket.data`) until
+    /// then.
+    pub fn public_data(&self) -> serde_json::Value {
+        let data = self.0.public_data.lock().unwrap_or_else(|e| e.into_inner());
+        data.clone().unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new()))
     }
 
     /// Whether the socket is connected to its namespace (not before the connect
@@ -265,6 +296,21 @@ impl Socket {
                 Ok(())
             }
             State::Connecting(_) => Err(EmitError::Send(SendError::Full)),
+            State::Disconnected => Err(EmitError::Disconnected),
+        }
+    }
+
+    /// Queues an encoded packet unless the client cannot take it now (Node's
+    /// `volatile`): a socket whose connect handler still runs, or whose outbound queue
+    /// is full, is skipped, and not disconnected for it.
+    pub fn send_packet_volatile(&self, packet: &EncodedPacket) -> Result<(), EmitError> {
+        let state = self.state();
+        match &*state {
+            State::Connected => match self.0.engine.try_send(packet.outgoing()) {
+                Ok(()) | Err(SendError::Full) => Ok(()),
+                Err(e) => Err(EmitError::Send(e)),
+            },
+            State::Connecting(_) => Ok(()),
             State::Disconnected => Err(EmitError::Disconnected),
         }
     }
