@@ -127,7 +127,8 @@ async fn main() -> std::io::Result<()> {
             let cluster =
                 RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
             let io = builder.adapter(cluster.adapter()).build();
-            cluster.ready().await;
+            // Every namespace subscribed before the first client: no message is missed.
+            io.ready().await.map_err(std::io::Error::other)?;
             io
         }
         Err(_) => builder.build(),

@@ -24,7 +24,6 @@ pub use message::{BroadcastMessage, BroadcastOpts, ClusterPacket, Flags, RoomFil
 pub use request::{
     Membership, RemoteSocket, Request, RequestBody, RequestType, Response, ResponseBody, Selector,
 };
-pub(crate) use value::civil_from_days;
 pub use value::Value;
 
 /// Bounds on what a received message may make a node allocate.

@@ -165,7 +165,7 @@ pub trait Adapter: Send + Sync + 'static {
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
         for socket in self.local_sockets(opts) {
             let sent = if opts.flags.volatile {
-                socket.send_packet_volatile(packet)
+                socket.send_packet_volatile(packet).map(drop)
             } else {
                 socket.send_packet(packet)
             };
@@ -184,29 +184,7 @@ pub trait Adapter: Send + Sync + 'static {
     /// default (its local part) with a collector made by
     /// [`AckCollector::with_listener`], which hands it each answer as it comes.
     fn broadcast_with_ack(&self, packet: &EncodedPacket, opts: &BroadcastOptions, acks: &AckCollector) {
-        let Some(ack_id) = packet.ack_id() else {
-            tracing::warn!("broadcast with ack of a packet without an ack id: sent without");
-            self.broadcast(packet, opts);
-            acks.counted();
-            return;
-        };
-        let mut count = 0;
-        for socket in self.local_sockets(opts) {
-            acks.wait_on(&socket, ack_id);
-            let sent = if opts.flags.volatile {
-                socket.send_packet_volatile(packet)
-            } else {
-                socket.send_packet(packet)
-            };
-            match sent {
-                Ok(()) => count += 1,
-                Err(e) => {
-                    acks.cancel(&socket, ack_id);
-                    tracing::debug!(socket = %socket.id(), error = %e, "broadcast not delivered");
-                }
-            }
-        }
-        acks.expect(count);
+        acks.expect(send_with_ack(self.local_sockets(opts), packet, &opts.flags, acks));
         acks.counted();
     }
 
@@ -277,6 +255,51 @@ pub trait Adapter: Send + Sync + 'static {
         let _ = (event, args);
         Box::pin(std::future::ready(Ok(Vec::new())))
     }
+}
+
+/// Sends `packet`, which carries an ack id, to each of `sockets`, with `acks` waiting
+/// for each one's answer; returns how many it was sent to. The local half of
+/// [`Adapter::broadcast_with_ack`]: the default is this, then `acks.expect(n)` and
+/// `acks.counted()`; a cluster adapter calls `counted` once every server reported.
+///
+/// A packet without an ack id is sent as a plain broadcast, and no answer is awaited.
+pub fn send_with_ack(
+    sockets: impl IntoIterator<Item = Socket>,
+    packet: &EncodedPacket,
+    flags: &BroadcastFlags,
+    acks: &AckCollector,
+) -> usize {
+    let ack_id = packet.ack_id();
+    let mut count = 0;
+    for socket in sockets {
+        if let Some(id) = ack_id {
+            acks.wait_on(&socket, id);
+        }
+        let sent = if flags.volatile {
+            socket.send_packet_volatile(packet)
+        } else {
+            socket.send_packet(packet).map(|()| true)
+        };
+        match (sent, ack_id) {
+            (Ok(true), Some(_)) => count += 1,
+            (Ok(true), None) => {}
+            (Ok(false), id) => {
+                if let Some(id) = id {
+                    acks.cancel(&socket, id);
+                }
+            }
+            (Err(e), id) => {
+                if let Some(id) = id {
+                    acks.cancel(&socket, id);
+                }
+                tracing::debug!(socket = %socket.id(), error = %e, "broadcast not delivered");
+            }
+        }
+    }
+    if ack_id.is_none() {
+        tracing::warn!("broadcast with ack of a packet without an ack id: no answer awaited");
+    }
+    count
 }
 
 /// What an adapter is given of its namespace: its name, and a weak handle (the

@@ -302,15 +302,16 @@ impl Socket {
 
     /// Queues an encoded packet unless the client cannot take it now (Node's
     /// `volatile`): a socket whose connect handler still runs, or whose outbound queue
-    /// is full, is skipped, and not disconnected for it.
-    pub fn send_packet_volatile(&self, packet: &EncodedPacket) -> Result<(), EmitError> {
+    /// is full, is skipped (`Ok(false)`), and not disconnected for it.
+    pub fn send_packet_volatile(&self, packet: &EncodedPacket) -> Result<bool, EmitError> {
         let state = self.state();
         match &*state {
             State::Connected => match self.0.engine.try_send(packet.outgoing()) {
-                Ok(()) | Err(SendError::Full) => Ok(()),
+                Ok(()) => Ok(true),
+                Err(SendError::Full) => Ok(false),
                 Err(e) => Err(EmitError::Send(e)),
             },
-            State::Connecting(_) => Ok(()),
+            State::Connecting(_) => Ok(false),
             State::Disconnected => Err(EmitError::Disconnected),
         }
     }
