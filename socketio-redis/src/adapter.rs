@@ -21,8 +21,8 @@ use crate::convert::{
 };
 use crate::link::{Link, Listener, Subscriptions};
 use crate::wire::{
-    BroadcastMessage, BroadcastOpts, ChannelKind, Channels, ClusterPacket, Flags, Membership, RemoteSocket,
-    Request, RequestBody, Response, ResponseBody, RoomFilter, Selector, Value,
+    event_name, BroadcastMessage, BroadcastOpts, ChannelKind, Channels, ClusterPacket, Flags, Membership,
+    RemoteSocket, Request, RequestBody, Response, ResponseBody, RoomFilter, Selector, Value,
 };
 use crate::{Error, RedisConfig};
 
@@ -398,7 +398,7 @@ impl Core {
     /// Another node's `serverSideEmit`: to the namespace's handler, with an ack that
     /// publishes the answer when the sender waits for one.
     fn on_server_side_emit(&self, request: &Request, data: &[Value]) {
-        let Some(name) = ClusterPacket::event(self.ns.name(), data.to_vec()).event_name() else {
+        let Some(name) = data.first().and_then(event_name) else {
             tracing::warn!("server-side event without a name dropped");
             return;
         };

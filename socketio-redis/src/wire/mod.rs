@@ -20,6 +20,7 @@ mod request;
 mod value;
 
 pub use channel::{ChannelKind, Channels, DEFAULT_KEY};
+pub(crate) use message::event_name;
 pub use message::{BroadcastMessage, BroadcastOpts, ClusterPacket, Flags, RoomFilter, EMITTER_UID};
 pub use request::{
     Membership, RemoteSocket, Request, RequestBody, RequestType, Response, ResponseBody, Selector,

@@ -5,7 +5,8 @@
 //!
 //! A broadcast encodes its packet once ([`EncodedPacket`]); each recipient is queued a
 //! reference-counted clone of the same frames. A recipient whose outbound queue is full
-//! is disconnected by the engine (see [`Socket`]); the broadcast goes on to the others.
+//! is disconnected by the engine (see [`Socket`]), or skipped when the broadcast is
+//! [volatile](BroadcastFlags::volatile); the broadcast goes on to the others.
 //!
 //! Everything a cluster needs goes through the trait, so the ordinary API works on
 //! every server whatever the adapter: broadcasts and bulk operations
@@ -245,8 +246,9 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// The same, asking each other server for one answer: resolves to the answers, or
     /// fails with [`ServerEmitError::Timeout`] carrying those that came when some server
-    /// did not answer in time. The event is sent before the future is first polled or
-    /// on that first poll. One server: no answer to wait for.
+    /// did not answer in time. The event may be sent only once the future is polled (a
+    /// cluster adapter first asks how many servers there are, as Node's). One server:
+    /// no answer to wait for.
     fn server_side_emit_with_ack(
         &self,
         event: &str,

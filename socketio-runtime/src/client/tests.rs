@@ -913,8 +913,11 @@ async fn a_broadcast_with_ack_tells_the_adapter_its_timeout_and_flags() {
     use crate::engine::Sid;
     use crate::socket::AckCollector;
 
+    /// What a broadcast was: the JSON array, the ack id, the options.
+    type Seen = (Option<String>, Option<u64>, BroadcastOptions);
+
     /// Records what it is asked to broadcast.
-    struct Recording(MemoryAdapter, Arc<Mutex<Vec<(Option<String>, Option<u64>, BroadcastOptions)>>>);
+    struct Recording(MemoryAdapter, Arc<Mutex<Vec<Seen>>>);
     impl Adapter for Recording {
         fn add_all(&self, sid: &Sid, rooms: &[crate::adapter::Room]) {
             self.0.add_all(sid, rooms)

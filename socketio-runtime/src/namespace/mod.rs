@@ -267,7 +267,9 @@ impl Namespace {
     /// `serverSideEmitWithAck`): resolves to one [`Args`] per server (the first argument
     /// of its ack), or fails with [`ServerEmitError::Timeout`], holding the answers that
     /// came, when some server did not answer within the adapter's requests timeout.
-    /// With one server, resolves at once to no answer.
+    /// With one server, resolves at once to no answer. As with
+    /// [`fetch_sockets`](Namespace::fetch_sockets), the request goes out when the future
+    /// is awaited.
     ///
     /// ```
     /// # async fn f(ns: socketio_runtime::namespace::Namespace) {

@@ -46,6 +46,11 @@ pub enum EmitError {
     Disconnected,
 }
 
+/// [`Socket::set_public_data`]'s slot among the typed data (a type nobody else can name),
+/// so that a socket without public data pays nothing for it.
+#[derive(Clone)]
+struct PublicData(serde_json::Value);
+
 /// One client in one namespace: a cheap handle to clone and keep anywhere.
 ///
 /// Emitting never waits: the packet goes into the client's bounded outbound queue. A
@@ -66,8 +71,6 @@ pub(crate) struct SocketInner {
     state: Mutex<State>,
     pub(crate) acks: PendingAcks,
     data: SocketData,
-    /// What other servers see as `socket.data` when they fetch this socket.
-    public_data: Mutex<Option<serde_json::Value>>,
     client: Weak<ClientShared>,
 }
 
@@ -88,7 +91,6 @@ impl Socket {
             state: Mutex::new(State::Connecting(Vec::new())),
             acks: PendingAcks::default(),
             data: SocketData::default(),
-            public_data: Mutex::new(None),
             client,
         }))
     }
@@ -139,16 +141,17 @@ impl Socket {
     /// # Ok(()) }
     /// ```
     pub fn set_public_data(&self, data: impl Serialize) -> Result<(), serde_json::Error> {
-        let value = serde_json::to_value(data)?;
-        *self.0.public_data.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        self.0.data.insert(PublicData(serde_json::to_value(data)?));
         Ok(())
     }
 
     /// What [`Socket::set_public_data`] set; `{}` (Node's default `socket.data`) until
     /// then.
     pub fn public_data(&self) -> serde_json::Value {
-        let data = self.0.public_data.lock().unwrap_or_else(|e| e.into_inner());
-        data.clone().unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new()))
+        match self.0.data.get::<PublicData>() {
+            Some(PublicData(value)) => value,
+            None => serde_json::Value::Object(serde_json::Map::new()),
+        }
     }
 
     /// Whether the socket is connected to its namespace (not before the connect
