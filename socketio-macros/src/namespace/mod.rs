@@ -4,6 +4,7 @@ mod check;
 mod expand;
 mod model;
 mod parse;
+mod path;
 
 use proc_macro2::TokenStream;
 use quote::quote;
