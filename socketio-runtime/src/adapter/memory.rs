@@ -94,6 +94,10 @@ impl Adapter for MemoryAdapter {
     }
 
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
+        // The whole namespace: its sockets as they are, without a lookup per socket.
+        if opts.rooms.is_empty() && opts.except.is_empty() {
+            return self.ns.sockets();
+        }
         let candidates: Vec<Sid> = if opts.rooms.is_empty() {
             self.ns.sockets().iter().map(|s| s.id().clone()).collect()
         } else {

@@ -114,31 +114,40 @@ impl<H: EngineHandler> Connection<H> {
 
     /// Runs the session to its end. `open` is the handshake packet for a WebSocket
     /// session (a polling session's handshake went out in the GET response).
-    pub(crate) async fn run(mut self, open: Option<Frame>) {
-        if let (Some(open), Transport::WebSocket(ws)) = (open, &mut self.transport) {
-            if ws.send(to_ws(open)).await.is_err() {
-                self.registry.remove(self.socket.sid());
-                return;
+    ///
+    /// An `async move` block rather than an `async fn`: an `async fn` keeps its
+    /// arguments twice (as received and moved into locals), which would make every idle
+    /// session's task larger by a whole `Connection`; the block uses `self` in place.
+    #[allow(clippy::manual_async_fn)] // on purpose, see above
+    pub(crate) fn run(mut self, open: Option<Frame>) -> impl std::future::Future<Output = ()> {
+        async move {
+            if let (Some(open), Transport::WebSocket(ws)) = (open, &mut self.transport) {
+                if ws.send(to_ws(open)).await.is_err() {
+                    self.registry.remove(self.socket.sid());
+                    return;
+                }
             }
-        }
-        let mut state = self.handler.open(self.socket.clone());
-        let end = loop {
-            let event = self.next_event().await;
-            match self.handle(event, &mut state).await {
-                Ok(()) => {}
-                Err(end) => break end,
+            let mut state = self.handler.open(self.socket.clone());
+            let end = loop {
+                let event = self.next_event().await;
+                match self.handle(event, &mut state).await {
+                    Ok(()) => {}
+                    Err(end) => break end,
+                }
+            };
+            let reason = match end {
+                End::Now(r) | End::Graceful(r) => r,
+            };
+            debug!(%reason, "session closed");
+            self.handler.close(state, reason);
+            // The rare paths are boxed (here and in `handle`): an idle session's task is
+            // as large as its largest state, and these hold timers and close futures.
+            match end {
+                End::Now(reason) => Box::pin(self.close_now(reason)).await,
+                End::Graceful(reason) => Box::pin(self.close_gracefully(reason)).await,
             }
-        };
-        let reason = match end {
-            End::Now(r) | End::Graceful(r) => r,
-        };
-        debug!(%reason, "session closed");
-        self.handler.close(state, reason);
-        match end {
-            End::Now(reason) => self.close_now(reason).await,
-            End::Graceful(reason) => self.close_gracefully(reason).await,
+            self.registry.remove(self.socket.sid());
         }
-        self.registry.remove(self.socket.sid());
     }
 
     async fn next_event(&mut self) -> Event {
@@ -179,17 +188,17 @@ impl<H: EngineHandler> Connection<H> {
                 // closed, whatever the order the runtime woke things in.
                 if self.session.poll_timeout().is_some_and(|d| d <= Instant::now()) {
                     self.timer_at = None;
-                    self.on_timer().await?;
+                    Box::pin(self.on_timer()).await?;
                 }
-                self.on_control(c, state).await
+                Box::pin(self.on_control(c, state)).await
             }
             Event::Data(Some(out)) => self.on_data(out).await,
             Event::Ws(m) => self.on_ws(m, state).await,
-            Event::Probe(m) => self.on_probe(m).await,
+            Event::Probe(m) => Box::pin(self.on_probe(m)).await,
             Event::Timer => {
                 // Re-arm on the next turn even if the deadline did not move.
                 self.timer_at = None;
-                self.on_timer().await
+                Box::pin(self.on_timer()).await
             }
             Event::PollGone => {
                 debug!("pending poll closed by the client");
@@ -284,13 +293,10 @@ impl<H: EngineHandler> Connection<H> {
     async fn on_data(&mut self, first: Outgoing) -> Result<(), End> {
         match &mut self.transport {
             Transport::WebSocket(ws) => {
-                let mut n = 0;
-                let mut next = Some(first);
-                while let Some(out) = next.take() {
+                let mut n = feed(ws, first).await.map_err(|_| End::Now(CloseReason::TransportError))?;
+                while n < WRITE_BATCH {
+                    let Some(out) = self.data_rx.try_recv() else { break };
                     n += feed(ws, out).await.map_err(|_| End::Now(CloseReason::TransportError))?;
-                    if n < WRITE_BATCH {
-                        next = self.data_rx.try_recv();
-                    }
                 }
                 ws.flush().await.map_err(|_| End::Now(CloseReason::TransportError))?;
                 Ok(())
@@ -322,7 +328,8 @@ impl<H: EngineHandler> Connection<H> {
                     };
                     if let Some(code) = code {
                         let frame = CloseFrame { code, reason: "".into() };
-                        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
+                        let _ = Box::pin(tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))))
+                            .await;
                     }
                 }
                 return Err(End::Now(CloseReason::TransportError));
@@ -546,17 +553,25 @@ fn push_outgoing(buffer: &mut Vec<Frame>, out: Outgoing) {
 async fn feed(ws: &mut WsStream, out: Outgoing) -> Result<usize, WsError> {
     match out {
         Outgoing::One(f) => {
-            ws.feed(to_ws(f)).await?;
+            write_frame(ws, f).await?;
             Ok(1)
         }
         Outgoing::Many(fs) => {
             let n = fs.len();
             for f in fs {
-                ws.feed(to_ws(f)).await?;
+                write_frame(ws, f).await?;
             }
             Ok(n)
         }
     }
+}
+
+/// Puts one frame in the WebSocket's write buffer (which goes out when it fills up or
+/// on flush). Polled by hand rather than with `SinkExt::feed`, whose future carries the
+/// message a second time in every session's task.
+async fn write_frame(ws: &mut WsStream, frame: Frame) -> Result<(), WsError> {
+    std::future::poll_fn(|cx| ws.poll_ready_unpin(cx)).await?;
+    ws.start_send_unpin(to_ws(frame))
 }
 
 async fn next_frame(ws: Option<&mut WsStream>) -> Option<Result<WsMessage, WsError>> {
@@ -570,5 +585,22 @@ async fn poll_gone(poll: Option<&mut PollReply>) {
     match poll {
         Some(p) => p.closed().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every idle session holds its task: keep it small (docs/performance.md). 2,080
+    /// bytes when `run` was an `async fn` holding the connection twice; 1,488 with
+    /// rustc 1.95.
+    #[test]
+    fn session_task_stays_small() {
+        fn output_size<A, B, R, F: FnOnce(A, B) -> R>(_: F) -> usize {
+            std::mem::size_of::<R>()
+        }
+        let size = output_size(Connection::<crate::io::Io>::run);
+        assert!(size <= 1792, "a session's task grew to {size} bytes");
     }
 }
