@@ -99,7 +99,7 @@ fn server(h: &Conformance) -> Io {
 }
 
 /// A session handle with no transport: the test reads its queue and close requests.
-fn engine(max_queued: usize) -> (EngineSocket, Outbox, mpsc::UnboundedReceiver<Control>) {
+fn engine(max_queued: usize) -> (EngineSocket, Outbox) {
     let request = RequestInfo {
         headers: http::HeaderMap::new(),
         uri: http::Uri::from_static("/socket.io/?EIO=4&transport=websocket"),
@@ -114,15 +114,15 @@ struct Conn {
     io: Io,
     client: Option<crate::client::Client>,
     engine: EngineSocket,
+    /// Frames for the client, and requests for the session task (closes).
     out: Outbox,
-    control: mpsc::UnboundedReceiver<Control>,
 }
 
 impl Conn {
     fn open(io: &Io) -> Conn {
-        let (engine, out, control) = engine(1 << 20);
+        let (engine, out) = engine(1 << 20);
         let client = io.open(engine.clone());
-        Conn { io: io.clone(), client: Some(client), engine, out, control }
+        Conn { io: io.clone(), client: Some(client), engine, out }
     }
 
     /// Sends a text message, written `4...` as in the protocol's examples.
@@ -155,7 +155,7 @@ impl Conn {
 
     /// The next queued entry, waiting for it (handlers that wait run on tasks).
     async fn next(&mut self) -> Outgoing {
-        tokio::time::timeout(Duration::from_secs(5), self.out.recv()).await.expect("a frame").expect("open")
+        tokio::time::timeout(Duration::from_secs(5), self.out.recv()).await.expect("a frame")
     }
 
     async fn next_text(&mut self) -> String {
@@ -164,7 +164,7 @@ impl Conn {
 
     /// Whether the layer asked the engine to close the session.
     fn closing(&mut self) -> bool {
-        matches!(self.control.try_recv(), Ok(Control::Close(CloseReason::ForcedClose)))
+        matches!(self.out.try_recv_control(), Some(Control::Close(CloseReason::ForcedClose)))
     }
 
     /// Connects to "/" and reads the CONNECT reply and the `auth` event.
@@ -734,14 +734,14 @@ async fn a_recipient_leaving_does_not_hold_a_broadcast_with_ack() {
 async fn a_full_queue_closes_the_slow_client_only() {
     let h = Conformance::default();
     let io = server(&h);
-    let (engine, mut out, mut control) = engine(200);
+    let (engine, mut out) = engine(200);
     let mut client = io.open(engine);
     io.message(&mut client, Message::Text("0".into()));
     let socket = h.socket(0);
     // The queue (200 bytes) holds the CONNECT reply and the auth event: a big emit is refused.
     let e = socket.emit("x", "y".repeat(100)).unwrap_err();
     assert!(matches!(e, crate::socket::EmitError::Send(crate::engine::SendError::Full)), "{e}");
-    assert!(matches!(control.try_recv(), Ok(Control::Close(CloseReason::TransportError))));
+    assert!(matches!(out.try_recv_control(), Some(Control::Close(CloseReason::TransportError))));
     assert!(out.try_recv().is_some());
 }
 
@@ -795,8 +795,7 @@ fn handshake_headers_are_joined_as_node_joins_them() {
         remote_addr: Some("10.0.0.7:5000".parse().unwrap()),
         time: std::time::UNIX_EPOCH + Duration::from_millis(1_795_588_445_123),
     };
-    let (engine, _out, _control) =
-        EngineSocket::new(Sid::generate(), request, TransportKind::Polling, 1 << 20);
+    let (engine, _out) = EngineSocket::new(Sid::generate(), request, TransportKind::Polling, 1 << 20);
     let hs = crate::socket::Handshake::new(engine, Auth::default()).to_json();
     assert_eq!(
         hs,
@@ -981,13 +980,13 @@ async fn a_broadcast_with_ack_tells_the_adapter_its_timeout_and_flags() {
 async fn a_volatile_broadcast_skips_a_full_queue_and_keeps_the_client() {
     let h = Conformance::default();
     let io = server(&h);
-    let (engine, mut out, mut control) = engine(200);
+    let (engine, mut out) = engine(200);
     let mut client = io.open(engine);
     io.message(&mut client, Message::Text("0".into()));
     let mut other = connected(&io, 1);
     // The slow client's queue (200 bytes) holds the CONNECT reply and the auth event.
     io.sockets().volatile().emit("x", "y".repeat(100)).unwrap();
-    assert!(control.try_recv().is_err(), "not disconnected for a volatile packet");
+    assert!(out.try_recv_control().is_none(), "not disconnected for a volatile packet");
     assert_eq!(other[0].queued().len(), 1, "the others get it");
     assert_eq!(frames(out.try_recv().unwrap()).len(), 1);
     assert_eq!(frames(out.try_recv().unwrap()).len(), 1);

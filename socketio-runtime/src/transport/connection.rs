@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
@@ -41,8 +41,8 @@ enum Transport {
 }
 
 enum Event {
-    Control(Option<Control>),
-    Data(Option<Outgoing>),
+    Control(Control),
+    Data(Outgoing),
     Ws(Option<Result<WsMessage, WsError>>),
     Probe(Option<Result<WsMessage, WsError>>),
     Timer,
@@ -63,8 +63,8 @@ pub(crate) struct Connection<H: EngineHandler> {
     config: Arc<EngineConfig>,
     registry: Registry,
     session: Session,
+    /// The session's queues: frames for the client, requests for this task.
     data_rx: Outbox,
-    control_rx: mpsc::UnboundedReceiver<Control>,
     transport: Transport,
     probe: Option<Box<WsStream>>,
     /// Engine packets (pings, noops) waiting for a poll.
@@ -90,7 +90,6 @@ impl<H: EngineHandler> Connection<H> {
         config: Arc<EngineConfig>,
         registry: Registry,
         data_rx: Outbox,
-        control_rx: mpsc::UnboundedReceiver<Control>,
         ws: Option<WsStream>,
     ) -> Self {
         let kind = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
@@ -102,7 +101,6 @@ impl<H: EngineHandler> Connection<H> {
             registry,
             session,
             data_rx,
-            control_rx,
             transport: ws.map_or(Transport::Polling, Transport::WebSocket),
             probe: None,
             buffer: Vec::new(),
@@ -170,7 +168,7 @@ impl<H: EngineHandler> Connection<H> {
         };
         tokio::select! {
             biased;
-            c = self.control_rx.recv() => Event::Control(c),
+            c = self.data_rx.recv_control() => Event::Control(c),
             m = next_frame(ws) => Event::Ws(m),
             m = next_frame(self.probe.as_deref_mut()) => Event::Probe(m),
             d = self.data_rx.recv(), if take_data => Event::Data(d),
@@ -181,8 +179,7 @@ impl<H: EngineHandler> Connection<H> {
 
     async fn handle(&mut self, event: Event, state: &mut H::Session) -> Result<(), End> {
         match event {
-            Event::Control(None) | Event::Data(None) => Err(End::Now(CloseReason::ForcedClose)),
-            Event::Control(Some(c)) => {
+            Event::Control(c) => {
                 // A deadline that passed while this request was on its way is honoured
                 // first: a poll that arrives after the ping timeout finds the session
                 // closed, whatever the order the runtime woke things in.
@@ -192,7 +189,7 @@ impl<H: EngineHandler> Connection<H> {
                 }
                 Box::pin(self.on_control(c, state)).await
             }
-            Event::Data(Some(out)) => self.on_data(out).await,
+            Event::Data(out) => self.on_data(out).await,
             Event::Ws(m) => self.on_ws(m, state).await,
             Event::Probe(m) => Box::pin(self.on_probe(m)).await,
             Event::Timer => {
@@ -527,7 +524,7 @@ impl<H: EngineHandler> Connection<H> {
     async fn wait_for_poll(&mut self) -> Option<PollReply> {
         let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
         loop {
-            let control = tokio::time::timeout_at(deadline, self.control_rx.recv()).await.ok()??;
+            let control = tokio::time::timeout_at(deadline, self.data_rx.recv_control()).await.ok()?;
             match control {
                 Control::Poll(reply) => return Some(reply),
                 Control::Post(_, reply) => {
