@@ -31,6 +31,10 @@ const WRITE_BATCH: usize = 64;
 /// How long a closing polling session waits for a GET to deliver its close (Node's
 /// `closeTimeout`).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client that closed with a POST while no GET was pending may still have
+/// one arrive: a client sends both at once, and two connections may be served out of
+/// order. That GET gets the noop it would have had, not a 400.
+const CLIENT_CLOSE_GRACE: Duration = Duration::from_millis(100);
 
 type PollReply = oneshot::Sender<Result<Bytes, EngineError>>;
 
@@ -55,6 +59,9 @@ enum End {
     Now(CloseReason),
     /// After the queued frames and a close packet reach the client.
     Graceful(CloseReason),
+    /// The client closed with a POST while no GET was pending: a GET sent with it may
+    /// still arrive (`transport close`).
+    ClientClosedPolling,
 }
 
 pub(crate) struct Connection<H: EngineHandler> {
@@ -135,6 +142,7 @@ impl<H: EngineHandler> Connection<H> {
             };
             let reason = match end {
                 End::Now(r) | End::Graceful(r) => r,
+                End::ClientClosedPolling => CloseReason::TransportClose,
             };
             debug!(%reason, "session closed");
             self.handler.close(state, reason);
@@ -143,6 +151,11 @@ impl<H: EngineHandler> Connection<H> {
             match end {
                 End::Now(reason) => Box::pin(self.close_now(reason)).await,
                 End::Graceful(reason) => Box::pin(self.close_gracefully(reason)).await,
+                End::ClientClosedPolling => {
+                    if let Some(poll) = Box::pin(self.wait_for_poll(CLIENT_CLOSE_GRACE)).await {
+                        let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                    }
+                }
             }
             self.registry.remove(self.socket.sid());
         }
@@ -275,8 +288,11 @@ impl<H: EngineHandler> Connection<H> {
                     let _ = reply.send(Ok(()));
                     if reason == CloseReason::TransportClose {
                         // Node answers the pending GET of a client that closes with a noop.
-                        if let Some(poll) = self.pending_poll.take() {
-                            let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                        match self.pending_poll.take() {
+                            Some(poll) => {
+                                let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                            }
+                            None => return Err(End::ClientClosedPolling),
                         }
                     }
                     return Err(End::Now(reason));
@@ -510,7 +526,7 @@ impl<H: EngineHandler> Connection<H> {
                     Some(poll) => Some(poll),
                     // A server that shuts down accepts no more polls: nothing to wait for.
                     None if reason == CloseReason::ServerShuttingDown => None,
-                    None => self.wait_for_poll().await,
+                    None => self.wait_for_poll(CLOSE_TIMEOUT).await,
                 };
                 if let Some(poll) = poll {
                     let frames = std::mem::take(&mut self.buffer);
@@ -521,8 +537,8 @@ impl<H: EngineHandler> Connection<H> {
     }
 
     /// A closing polling session waits for the client's next GET to tell it so.
-    async fn wait_for_poll(&mut self) -> Option<PollReply> {
-        let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
+    async fn wait_for_poll(&mut self, within: Duration) -> Option<PollReply> {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             let control = tokio::time::timeout_at(deadline, self.data_rx.recv_control()).await.ok()?;
             match control {
