@@ -25,6 +25,7 @@ use crate::wire::{
     RemoteSocket, Request, RequestBody, Response, ResponseBody, RoomFilter, Selector, Value,
 };
 use crate::{Error, RedisConfig};
+use socketio_runtime::io::{Io, IoBuilder};
 
 /// A node's membership of a Redis cluster: the connections to Redis, shared by the
 /// adapters of all its namespaces. Everything else goes through the runtime's
@@ -62,6 +63,23 @@ impl RedisCluster {
     /// The options in use.
     pub fn config(&self) -> &RedisConfig {
         &self.link.config
+    }
+
+    /// Connects, builds the server with this cluster's adapter and waits until every
+    /// namespace is subscribed: the three steps a node takes before it listens.
+    ///
+    /// ```no_run
+    /// use socketio_runtime::io::Io;
+    /// use socketio_redis::{RedisCluster, RedisConfig};
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let io = RedisCluster::build(Io::builder(), RedisConfig::new("redis://127.0.0.1:6379")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn build(builder: IoBuilder, config: RedisConfig) -> Result<Io, Error> {
+        let cluster = RedisCluster::connect(config).await?;
+        let io = builder.adapter(cluster.adapter()).build();
+        io.ready().await?;
+        Ok(io)
     }
 }
 

@@ -249,7 +249,18 @@ impl EngineSocket {
 
     /// Queues one frame, or several that stay together.
     pub fn send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
-        let out = out.into();
+        self.queue(out.into(), true)
+    }
+
+    /// Queues like [`EngineSocket::send`], but a full queue drops `out` and keeps the
+    /// session ([`SendError::Full`] says so): for what may be lost (volatile packets).
+    pub fn try_send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
+        self.queue(out.into(), false)
+    }
+
+    /// Queues `out` within the session's byte budget; past it, the session is closed
+    /// (`close_when_full`) or `out` is dropped.
+    fn queue(&self, out: Outgoing, close_when_full: bool) -> Result<(), SendError> {
         let size = cost(&out);
         let before = self.shared.queued.fetch_add(size, Ordering::Relaxed);
         if before + size > self.shared.max_queued {
@@ -257,23 +268,9 @@ impl EngineSocket {
             if self.is_closed() {
                 return Err(SendError::Closed);
             }
-            tracing::debug!(sid = %self.shared.sid, queued = before, "outbound queue full: closing the session");
-            let _ = self.control(Control::Close(CloseReason::TransportError));
-            return Err(SendError::Full);
-        }
-        self.push(out, size)
-    }
-
-    /// Queues like [`EngineSocket::send`], but a full queue drops `out` and keeps the
-    /// session ([`SendError::Full`] says so): for what may be lost (volatile packets).
-    pub fn try_send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
-        let out = out.into();
-        let size = cost(&out);
-        let before = self.shared.queued.fetch_add(size, Ordering::Relaxed);
-        if before + size > self.shared.max_queued {
-            self.shared.queued.fetch_sub(size, Ordering::Relaxed);
-            if self.is_closed() {
-                return Err(SendError::Closed);
+            if close_when_full {
+                tracing::debug!(sid = %self.shared.sid, queued = before, "outbound queue full: closing the session");
+                let _ = self.control(Control::Close(CloseReason::TransportError));
             }
             return Err(SendError::Full);
         }
