@@ -13,7 +13,8 @@
 //!   ack (5 s), and acks the original with the client's answer (`{"error": ...}` if none);
 //!   `"disconnect-me"` → the server disconnects that socket;
 //!   `"fetch-count"` (room) + ack → how many sockets of the namespace are in the room,
-//!   across the whole cluster with Redis (`(await nsp.in(room).fetchSockets()).length`);
+//!   across the whole cluster with Redis (`(await nsp.in(room).fetchSockets()).length`;
+//!   `{"error": ...}` when some node did not answer in time);
 //!
 //! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379`) it joins a cluster through the Redis
 //! adapter with the official defaults (key `socket.io`) in both namespaces: any number of
@@ -117,7 +118,11 @@ impl NamespaceHandler for Conformance {
                         Some(room) => socket.ns().to(room).fetch_sockets().await,
                         None => socket.ns().fetch_sockets().await,
                     };
-                    let _ = ack.send(sockets.len());
+                    let _ = match sockets {
+                        Ok(sockets) => ack.send(sockets.len()),
+                        // Some node did not answer in time (Node's fetchSockets rejects).
+                        Err(e) => ack.send(serde_json::json!({ "error": e.to_string() })),
+                    };
                 }
                 _ => {}
             }
@@ -142,14 +147,11 @@ async fn main() -> std::io::Result<()> {
         .engine(config())
         .namespace("/", Conformance)
         .namespace("/custom", Conformance);
+    // With REDIS_URL: a node of the cluster, subscribed before it listens (Redis
+    // unreachable at start is an error, not a node silently alone).
     let io = match std::env::var("REDIS_URL") {
         Ok(url) => {
-            // Redis unreachable at start is an error, not a node silently alone.
-            let cluster =
-                RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
-            let io = builder.adapter(cluster.adapter()).build();
-            cluster.ready().await;
-            io
+            RedisCluster::build(builder, RedisConfig::new(url)).await.map_err(std::io::Error::other)?
         }
         Err(_) => builder.build(),
     };

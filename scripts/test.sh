@@ -310,15 +310,20 @@ run_node_suite() { # suite kind file...
     --test-reporter=tap --test-reporter-destination="$tap" "$@" </dev/null)
   rc=$?
   stop_servers
-  local pass fail cancelled note=""
+  record_tap "$suite" "$tap" "$rc" || show_server_logs
+}
+
+# Records a node --test run from its TAP file and exit status; fails when anything failed.
+record_tap() { # suite tap rc
+  local suite="$1" tap="$2" rc="$3" pass fail cancelled note=""
   pass="$(grep -E '^# pass [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
   fail="$(grep -E '^# fail [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
   cancelled="$(grep -E '^# cancelled [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
   fail=$((fail + cancelled))
   if ((pass + fail == 0)); then fail=1; note="no test ran (exit $rc)"
   elif [[ $rc -ne 0 && $fail -eq 0 ]]; then fail=1; note="node exited $rc"; fi
-  ((fail > 0)) && show_server_logs
   record "$suite" "$pass" "$fail" "$note"
+  ((fail == 0))
 }
 
 run_python_suite() { # suite kind file...
@@ -377,14 +382,7 @@ run_redis_suite() {
     --test-concurrency 1 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" tests/redis/ </dev/null)
   rc=$?
-  local pass fail cancelled note=""
-  pass="$(grep -E '^# pass [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
-  fail="$(grep -E '^# fail [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
-  cancelled="$(grep -E '^# cancelled [0-9]+' "$tap" 2>/dev/null | tail -1 | grep -oE '[0-9]+' || echo 0)"
-  fail=$((fail + cancelled))
-  if ((pass + fail == 0)); then fail=1; note="no test ran (exit $rc)"
-  elif [[ $rc -ne 0 && $fail -eq 0 ]]; then fail=1; note="node exited $rc"; fi
-  record redis "$pass" "$fail" "$note"
+  record_tap redis "$tap" "$rc"
 }
 
 # ---------------------------------------------------------------------------------------

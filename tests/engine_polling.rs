@@ -147,3 +147,14 @@ async fn the_cookie_option_sets_the_sid_cookie() {
     let plain = echo_server(fast_config()).await;
     assert_eq!(get(plain.addr, "/engine.io/?EIO=4&transport=polling").await.header("set-cookie"), None);
 }
+
+#[tokio::test]
+async fn a_poll_sent_with_the_close_but_served_after_it_still_gets_its_noop() {
+    let server = echo_server(fast_config()).await;
+    let (sid, _) = open_polling(server.addr).await;
+    // The close is served first (two connections, either order is possible).
+    assert_eq!(post(server.addr, &poll_path(&sid), b"1").await.status, 200);
+    let r = get(server.addr, &poll_path(&sid)).await;
+    assert_eq!((r.status, r.text().as_str()), (200, "6"));
+    assert_eq!(get(server.addr, &poll_path(&sid)).await.status, 400);
+}

@@ -122,13 +122,11 @@ async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8000);
     let token = std::env::var("CHAT_TOKEN").ok().filter(|t| !t.is_empty());
     let builder = Io::builder().cors(Cors::any()).register(Chat { token, sent: AtomicUsize::new(0) });
+    // With REDIS_URL: a node of the cluster, subscribed before it listens (Redis
+    // unreachable at start is an error, not a node silently alone).
     let io = match std::env::var("REDIS_URL") {
         Ok(url) => {
-            let cluster =
-                RedisCluster::connect(RedisConfig::new(url)).await.map_err(std::io::Error::other)?;
-            let io = builder.adapter(cluster.adapter()).build();
-            cluster.ready().await;
-            io
+            RedisCluster::build(builder, RedisConfig::new(url)).await.map_err(std::io::Error::other)?
         }
         Err(_) => builder.build(),
     };

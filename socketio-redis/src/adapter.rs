@@ -1,275 +1,85 @@
 //! The adapter: one [`RedisAdapter`] per namespace, all sharing the node's [`RedisCluster`]
 //! connections.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use socketio_runtime::adapter::{Adapter, BroadcastOptions, LocalNamespace, MemoryAdapter, Room};
+use socketio_runtime::adapter::{
+    send_with_ack, Adapter, AdapterError, BroadcastFlags, BroadcastOptions, LocalNamespace, MemoryAdapter,
+    Room, ServerEmitError,
+};
 use socketio_runtime::engine::Sid;
 use socketio_runtime::namespace::{BoxFuture, FetchedSocket};
-use socketio_runtime::protocol::EncodedPacket;
-use socketio_runtime::socket::{AckCollector, Socket};
+use socketio_runtime::protocol::{Args, EncodedPacket};
+use socketio_runtime::socket::{AckCollector, AckSender, Socket};
 use tokio::sync::oneshot;
 
-use crate::convert::{arg_value, args_of, cluster_packet, encode_for_sockets, handshake_value, Spread};
+use crate::convert::{
+    arg_value, arg_values, args_of, cluster_packet, encode_for_sockets, handshake_value, json_value, to_json,
+};
 use crate::link::{Link, Listener, Subscriptions};
 use crate::wire::{
-    BroadcastMessage, BroadcastOpts, ChannelKind, Channels, ClusterPacket, Flags, Membership, RemoteSocket,
-    Request, RequestBody, Response, ResponseBody, RoomFilter, Selector, Value,
+    event_name, BroadcastMessage, BroadcastOpts, ChannelKind, Channels, ClusterPacket, Flags, Membership,
+    RemoteSocket, Request, RequestBody, Response, ResponseBody, RoomFilter, Selector, Value,
 };
 use crate::{Error, RedisConfig};
+use socketio_runtime::io::{Io, IoBuilder};
 
 /// A node's membership of a Redis cluster: the connections to Redis, shared by the
-/// adapters of all its namespaces.
+/// adapters of all its namespaces. Everything else goes through the runtime's
+/// ordinary API (`Io::ready`, `Namespace::fetch_sockets`, `server_side_emit`, ...).
 ///
 /// ```no_run
 /// use socketio_runtime::io::Io;
 /// use socketio_redis::{RedisCluster, RedisConfig};
-/// # async fn f() -> Result<(), socketio_redis::Error> {
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 /// let cluster = RedisCluster::connect(RedisConfig::new("redis://127.0.0.1:6379")).await?;
 /// let io = Io::builder().adapter(cluster.adapter()).build();
-/// cluster.ready().await; // subscribed: now accept connections
-/// # let _ = io; Ok(()) }
+/// io.ready().await?; // every namespace subscribed: now accept connections
+/// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct RedisCluster {
     link: Arc<Link>,
-    shared: Arc<Shared>,
 }
-
-/// What the adapters of one node share besides the connections.
-#[derive(Default)]
-struct Shared {
-    cores: Mutex<Vec<Weak<Core>>>,
-    server_events: std::sync::RwLock<Option<ServerEventHandler>>,
-    socket_data: std::sync::RwLock<Option<SocketDataProvider>>,
-}
-
-type SocketDataProvider = Arc<dyn Fn(&Socket) -> serde_json::Value + Send + Sync>;
-
-type ServerEventHandler = Arc<dyn Fn(ServerEvent) + Send + Sync>;
 
 impl RedisCluster {
     /// Connects to Redis; an error when it cannot be reached now. Later losses are
     /// survived: see the crate docs.
     pub async fn connect(config: RedisConfig) -> Result<RedisCluster, Error> {
-        Ok(RedisCluster { link: Link::connect(config).await?, shared: Arc::default() })
+        Ok(RedisCluster { link: Link::connect(config).await? })
     }
 
     /// The adapter factory to give `IoBuilder::adapter`: each namespace gets a
-    /// [`RedisAdapter`] that subscribes to its channels.
+    /// [`RedisAdapter`], which subscribes to its channels when the runtime initializes
+    /// it (`Io::ready` waits for that).
     pub fn adapter(&self) -> impl Fn(LocalNamespace) -> Arc<dyn Adapter> + Send + Sync + 'static {
         let link = self.link.clone();
-        let shared = self.shared.clone();
-        move |ns| Arc::new(RedisAdapter::new(ns, link.clone(), shared.clone())) as Arc<dyn Adapter>
-    }
-
-    /// Waits until every namespace built so far is subscribed on a live connection:
-    /// call it before accepting clients, so no message of the cluster is missed.
-    pub async fn ready(&self) {
-        self.link.ready().await;
+        move |ns| Arc::new(RedisAdapter::new(ns, link.clone())) as Arc<dyn Adapter>
     }
 
     /// The options in use.
     pub fn config(&self) -> &RedisConfig {
         &self.link.config
     }
-}
 
-impl RedisCluster {
-    /// Receives the events other servers send with `serverSideEmit` (Node's
-    /// `io.on("event", ...)` on the server side), for every namespace. The handler runs on
-    /// the task that reads Redis, in order: spawn for anything that waits.
+    /// Connects, builds the server with this cluster's adapter and waits until every
+    /// namespace is subscribed: the three steps a node takes before it listens.
     ///
     /// ```no_run
-    /// # fn f(cluster: &socketio_redis::RedisCluster) {
-    /// cluster.on_server_event(|event| {
-    ///     if event.name().as_deref() == Some("ping") {
-    ///         let _ = event.ack("pong");
-    ///     }
-    /// });
-    /// # }
+    /// use socketio_runtime::io::Io;
+    /// use socketio_redis::{RedisCluster, RedisConfig};
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let io = RedisCluster::build(Io::builder(), RedisConfig::new("redis://127.0.0.1:6379")).await?;
+    /// # Ok(()) }
     /// ```
-    pub fn on_server_event(&self, handler: impl Fn(ServerEvent) + Send + Sync + 'static) {
-        *self.shared.server_events.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(handler));
-    }
-
-    /// Says what other servers see as `socket.data` of this node's sockets when they
-    /// fetch them (the runtime's socket data is typed; `null` without a provider).
-    ///
-    /// ```no_run
-    /// # fn f(cluster: &socketio_redis::RedisCluster) {
-    /// #[derive(Clone)]
-    /// struct User(String);
-    /// cluster.socket_data(|socket| match socket.data().get::<User>() {
-    ///     Some(User(name)) => serde_json::json!({ "user": name }),
-    ///     None => serde_json::Value::Null,
-    /// });
-    /// # }
-    /// ```
-    pub fn socket_data(&self, provider: impl Fn(&Socket) -> serde_json::Value + Send + Sync + 'static) {
-        *self.shared.socket_data.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(provider));
-    }
-
-    /// The sockets of namespace `nsp` in any of `rooms` (all when empty) and in none of
-    /// `except`, on every node, with their handshake, rooms and data (Node's
-    /// `fetchSockets()`, whose `RemoteSocket` carries them). Fails, as Node's, when a node
-    /// does not answer within `requests_timeout`.
-    pub async fn fetch_sockets(
-        &self,
-        nsp: &str,
-        rooms: &[&str],
-        except: &[&str],
-    ) -> Result<Vec<RemoteSocket>, Error> {
-        let core = self.core(nsp)?;
-        let filter = RoomFilter {
-            rooms: rooms.iter().map(|r| (*r).to_owned()).collect(),
-            except: except.iter().map(|r| (*r).to_owned()).collect(),
-        };
-        let mut sockets: Vec<RemoteSocket> =
-            core.local_sockets(&filter).iter().map(|s| core.describe(s)).collect();
-        for body in core.ask("fetchSockets", RequestBody::Fetch { opts: filter }).await? {
-            let ResponseBody::Sockets(records) = body else { continue };
-            for record in records {
-                match RemoteSocket::from_value(&record) {
-                    Ok(s) => sockets.push(s),
-                    Err(e) => tracing::warn!(error = %e, "malformed remote socket dropped"),
-                }
-            }
-        }
-        Ok(sockets)
-    }
-
-    /// Every room of namespace `nsp` on every node (Node's `adapter.allRooms()`), sorted;
-    /// fails when a node does not answer within `requests_timeout`.
-    pub async fn all_rooms(&self, nsp: &str) -> Result<Vec<String>, Error> {
-        let core = self.core(nsp)?;
-        let mut rooms: std::collections::BTreeSet<String> =
-            core.local.rooms().iter().map(|r| r.as_str().to_owned()).collect();
-        for body in core.ask("allRooms", RequestBody::AllRooms).await? {
-            if let ResponseBody::Rooms(list) = body {
-                rooms.extend(list);
-            }
-        }
-        Ok(rooms.into_iter().collect())
-    }
-
-    fn core(&self, nsp: &str) -> Result<Arc<Core>, Error> {
-        let cores = self.shared.cores.lock().unwrap_or_else(|e| e.into_inner());
-        cores
-            .iter()
-            .filter_map(Weak::upgrade)
-            .find(|c| c.name() == Some(nsp))
-            .ok_or_else(|| Error::Encode(format!("no namespace {nsp:?} on this node")))
-    }
-
-    /// Sends an event to the other servers of namespace `nsp` (Node's
-    /// `io.of(nsp).serverSideEmit(event, ...args)`); `args` as for `Socket::emit`.
-    pub fn server_side_emit(&self, nsp: &str, event: &str, args: impl serde::Serialize) -> Result<(), Error> {
-        let core = self.core(nsp)?;
-        let data = event_data(nsp, event, &args, &self.link.config)?;
-        core.publish_request(&core.request(RequestBody::ServerSideEmit { data }, None));
-        Ok(())
-    }
-
-    /// Sends an event to the other servers and collects one answer from each within
-    /// `requests_timeout` (Node's `serverSideEmitWithAck`).
-    pub async fn server_side_emit_with_ack(
-        &self,
-        nsp: &str,
-        event: &str,
-        args: impl serde::Serialize,
-    ) -> Result<Vec<Value>, Error> {
-        let core = self.core(nsp)?;
-        let data = event_data(nsp, event, &args, &self.link.config)?;
-        let responses = core.ask("serverSideEmit", RequestBody::ServerSideEmit { data }).await?;
-        Ok(responses
-            .into_iter()
-            .filter_map(|r| match r {
-                ResponseBody::ServerSideEmitAck(v) => Some(v),
-                _ => None,
-            })
-            .collect())
-    }
-}
-
-fn event_data(
-    nsp: &str,
-    event: &str,
-    args: &impl serde::Serialize,
-    config: &RedisConfig,
-) -> Result<Vec<Value>, Error> {
-    let encoded = socketio_runtime::protocol::encode::event(nsp, event, args, None)
-        .map_err(|e| Error::Encode(e.to_string()))?;
-    Ok(cluster_packet(&encoded, &config.limits)?.data)
-}
-
-/// An event another server sent with `serverSideEmit`.
-pub struct ServerEvent {
-    nsp: String,
-    data: Vec<Value>,
-    ack: Option<ServerAck>,
-}
-
-struct ServerAck {
-    core: Arc<Core>,
-    request_id: String,
-}
-
-impl ServerEvent {
-    /// The namespace it was sent on.
-    pub fn namespace(&self) -> &str {
-        &self.nsp
-    }
-
-    /// The event name (the first item, when it is a string).
-    pub fn name(&self) -> Option<String> {
-        match self.data.first()? {
-            Value::Str(s) => Some(s.clone()),
-            _ => None,
-        }
-    }
-
-    /// The arguments after the name.
-    pub fn args(&self) -> &[Value] {
-        self.data.get(1..).unwrap_or(&[])
-    }
-
-    /// Argument `index` as `T` (through JSON; a missing one reads as `null`).
-    pub fn arg<T: serde::de::DeserializeOwned>(&self, index: usize) -> Result<T, serde_json::Error> {
-        let json = self.args().get(index).map(Value::to_json).unwrap_or_else(|| "null".to_owned());
-        serde_json::from_str(&json)
-    }
-
-    /// Whether the sender waits for an answer.
-    pub fn wants_ack(&self) -> bool {
-        self.ack.is_some()
-    }
-
-    /// Answers the sender (once; nothing happens when it asked for no answer).
-    pub fn ack(self, value: impl serde::Serialize) -> Result<(), Error> {
-        let Some(ack) = self.ack else { return Ok(()) };
-        let value = serde_json::to_value(value).map_err(|e| Error::Encode(e.to_string()))?;
-        let Some((_, ch)) = ack.core.channels() else { return Ok(()) };
-        // As the official adapter: always on the shared response channel.
-        let response = Response {
-            request_id: ack.request_id,
-            body: ResponseBody::ServerSideEmitAck(Value::from(value)),
-        };
-        ack.core.link.publish(ch.response().to_owned(), response.encode());
-        Ok(())
-    }
-}
-
-impl std::fmt::Debug for ServerEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerEvent")
-            .field("nsp", &self.nsp)
-            .field("data", &self.data)
-            .field("ack", &self.ack.is_some())
-            .finish()
+    pub async fn build(builder: IoBuilder, config: RedisConfig) -> Result<Io, Error> {
+        let cluster = RedisCluster::connect(config).await?;
+        let io = builder.adapter(cluster.adapter()).build();
+        io.ready().await?;
+        Ok(io)
     }
 }
 
@@ -294,43 +104,39 @@ struct Core {
     local: MemoryAdapter,
     uid: String,
     link: Arc<Link>,
-    /// The namespace's name and channels, known once the namespace is built.
-    channels: OnceLock<(String, Channels)>,
+    channels: Channels,
     pending: Mutex<HashMap<String, Pending>>,
-    shared: Arc<Shared>,
 }
 
 /// A request of ours waiting for the other nodes.
 enum Pending {
     /// Responses are gathered until `expected` came.
-    Collect {
-        expected: usize,
-        responses: Vec<ResponseBody>,
-        done: Option<oneshot::Sender<Vec<ResponseBody>>>,
-    },
+    Collect { expected: usize, responses: Vec<ResponseBody>, done: Option<oneshot::Sender<()>> },
     /// A broadcast with acks: client counts and acks go to the collector.
     Acks { collector: AckCollector, servers: Option<usize>, answered: usize },
 }
 
+/// A request that did not get every answer.
+struct Unanswered {
+    error: AdapterError,
+    /// The answers that came.
+    responses: Vec<ResponseBody>,
+    /// How many were expected.
+    expected: usize,
+}
+
 impl RedisAdapter {
-    fn new(ns: LocalNamespace, link: Arc<Link>, shared: Arc<Shared>) -> RedisAdapter {
-        let core = Arc::new(Core {
+    fn new(ns: LocalNamespace, link: Arc<Link>) -> RedisAdapter {
+        let channels = Channels::new(&link.config.key, ns.name());
+        let core = Core {
             local: MemoryAdapter::new(ns.clone()),
             ns,
             uid: random_id(),
-            link: link.clone(),
-            channels: OnceLock::new(),
+            link,
+            channels,
             pending: Mutex::default(),
-            shared: shared.clone(),
-        });
-        let weak: Weak<Core> = Arc::downgrade(&core);
-        {
-            let mut cores = shared.cores.lock().unwrap_or_else(|e| e.into_inner());
-            cores.retain(|c| c.strong_count() > 0);
-            cores.push(weak.clone());
-        }
-        link.register(weak as Weak<dyn Listener>);
-        RedisAdapter { core }
+        };
+        RedisAdapter { core: Arc::new(core) }
     }
 
     /// This node's uid in the cluster (6 characters, as the official adapter's).
@@ -341,7 +147,7 @@ impl RedisAdapter {
 
 impl std::fmt::Debug for RedisAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisAdapter").field("uid", &self.core.uid).field("ns", &self.core.name()).finish()
+        f.debug_struct("RedisAdapter").field("uid", &self.core.uid).field("ns", &self.core.ns.name()).finish()
     }
 }
 
@@ -372,40 +178,70 @@ fn filter(opts: &BroadcastOptions) -> RoomFilter {
     }
 }
 
+/// The flags a broadcast carries, as Node writes them (only those that are set).
+fn wire_flags(flags: &BroadcastFlags) -> Flags {
+    let mut wire = Flags::default();
+    if flags.volatile {
+        wire = wire.with("volatile", Value::Bool(true));
+    }
+    if let Some(compress) = flags.compress {
+        wire = wire.with("compress", Value::Bool(compress));
+    }
+    if let Some(timeout) = flags.timeout {
+        wire = wire.with("timeout", Value::UInt(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)));
+    }
+    wire
+}
+
+/// The options of a broadcast another node published.
+fn received_options(opts: &BroadcastOpts) -> BroadcastOptions {
+    let mut options = options(&opts.filter());
+    options.flags.volatile = opts.flags.volatile();
+    options.flags.compress = opts.flags.compress();
+    options.flags.timeout = opts.flags.timeout_ms().map(Duration::from_millis);
+    options
+}
+
+fn adapter_error(what: &'static str, e: Error) -> AdapterError {
+    match e {
+        Error::Timeout { after, .. } => AdapterError::timeout(what, after),
+        other => AdapterError::other(other),
+    }
+}
+
 impl Core {
-    fn channels(&self) -> Option<&(String, Channels)> {
-        if let Some(c) = self.channels.get() {
-            return Some(c);
-        }
-        let ns = self.ns.namespace()?;
-        let name = ns.name().to_owned();
-        let channels = Channels::new(&self.link.config.key, &name);
-        Some(self.channels.get_or_init(|| (name, channels)))
-    }
-
-    fn name(&self) -> Option<&str> {
-        self.channels().map(|(n, _)| n.as_str())
-    }
-
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Pending>> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn subscriptions(&self) -> Subscriptions {
+        let ch = &self.channels;
+        Subscriptions {
+            pattern: ch.broadcast_pattern(),
+            channels: vec![
+                ch.request().to_owned(),
+                ch.response().to_owned(),
+                ch.specific_response(&self.uid),
+            ],
+        }
+    }
+
     fn publish_request(&self, request: &Request) {
-        let Some((_, ch)) = self.channels() else {
-            tracing::warn!("request before the namespace was built: not published");
-            return;
-        };
-        self.link.publish(ch.request().to_owned(), request.encode());
+        self.link.publish(self.channels.request().to_owned(), request.encode());
+    }
+
+    /// The channel of a response to `requester`.
+    fn response_channel(&self, requester: Option<&str>) -> String {
+        match requester {
+            Some(uid) if self.link.config.publish_on_specific_response_channel => {
+                self.channels.specific_response(uid)
+            }
+            _ => self.channels.response().to_owned(),
+        }
     }
 
     fn publish_response(&self, requester: Option<&str>, response: Response) {
-        let Some((_, ch)) = self.channels() else { return };
-        let channel = match requester {
-            Some(uid) if self.link.config.publish_on_specific_response_channel => ch.specific_response(uid),
-            _ => ch.response().to_owned(),
-        };
-        self.link.publish(channel, response.encode());
+        self.link.publish(self.response_channel(requester), response.encode());
     }
 
     fn request(&self, body: RequestBody, request_id: Option<String>) -> Request {
@@ -414,14 +250,17 @@ impl Core {
 
     /// How many other nodes subscribe to this namespace's requests.
     async fn other_servers(&self) -> Result<usize, Error> {
-        let Some((_, ch)) = self.channels() else { return Ok(0) };
-        Ok(self.link.numsub(ch.request()).await?.saturating_sub(1))
+        Ok(self.link.numsub(self.channels.request()).await?.saturating_sub(1))
     }
 
     /// Publishes a request and gathers one response per other node, within
     /// `requestsTimeout`.
-    async fn ask(&self, what: &'static str, body: RequestBody) -> Result<Vec<ResponseBody>, Error> {
-        let others = self.other_servers().await?;
+    async fn ask(&self, what: &'static str, body: RequestBody) -> Result<Vec<ResponseBody>, Unanswered> {
+        let others = self.other_servers().await.map_err(|e| Unanswered {
+            error: adapter_error(what, e),
+            responses: Vec::new(),
+            expected: 0,
+        })?;
         if others == 0 {
             return Ok(Vec::new());
         }
@@ -429,27 +268,27 @@ impl Core {
         let (tx, rx) = oneshot::channel();
         self.lock()
             .insert(id.clone(), Pending::Collect { expected: others, responses: Vec::new(), done: Some(tx) });
-        let request = self.request(body, Some(id.clone()));
-        self.publish_request(&request);
+        self.publish_request(&self.request(body, Some(id.clone())));
         let timeout = self.link.config.requests_timeout;
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(responses)) => Ok(responses),
-            _ => {
-                self.lock().remove(&id);
-                Err(Error::Timeout { what, after: timeout })
-            }
+        let answered = tokio::time::timeout(timeout, rx).await.is_ok();
+        let responses = match self.lock().remove(&id) {
+            Some(Pending::Collect { responses, .. }) => responses,
+            _ => Vec::new(),
+        };
+        if answered {
+            Ok(responses)
+        } else {
+            Err(Unanswered { error: AdapterError::timeout(what, timeout), responses, expected: others })
         }
     }
 
     /// A local socket as a fetch response describes it.
     fn describe(&self, socket: &Socket) -> RemoteSocket {
-        let provider = self.shared.socket_data.read().unwrap_or_else(|e| e.into_inner()).clone();
         RemoteSocket {
             id: socket.id().to_string(),
-            handshake: handshake_value(socket, &self.link.config.limits),
+            handshake: handshake_value(socket),
             rooms: socket.rooms().iter().map(|r| r.as_str().to_owned()).collect(),
-            // The runtime's socket data is typed: the application says what to share.
-            data: provider.map_or(Value::Nil, |p| Value::from(p(socket))),
+            data: json_value(socket.public_data()),
         }
     }
 
@@ -477,7 +316,7 @@ impl Core {
         if message.uid == self.uid {
             return;
         }
-        if Some(message.packet.nsp.as_str()) != self.name() {
+        if message.packet.nsp != self.ns.name() {
             tracing::debug!(nsp = %message.packet.nsp, "broadcast for another namespace ignored");
             return;
         }
@@ -488,7 +327,7 @@ impl Core {
                 return;
             }
         };
-        self.local.broadcast(&packet, &options(&message.opts.filter()));
+        self.local.broadcast(&packet, &received_options(&message.opts));
     }
 
     fn on_request(self: &Arc<Self>, payload: &Bytes) {
@@ -569,65 +408,65 @@ impl Core {
                 let sockets = self.local_sockets(opts).iter().map(|s| self.describe(s).to_value()).collect();
                 respond(ResponseBody::Sockets(sockets));
             }
-            RequestBody::ServerSideEmit { data } => {
-                let handler = self.shared.server_events.read().unwrap_or_else(|e| e.into_inner()).clone();
-                let Some(handler) = handler else {
-                    tracing::debug!(event = ?data.first(), "server-side event with no handler ignored");
-                    return;
-                };
-                let ack =
-                    request.request_id.clone().map(|id| ServerAck { core: self.clone(), request_id: id });
-                let nsp = self.name().unwrap_or("/").to_owned();
-                handler(ServerEvent { nsp, data: data.clone(), ack });
-            }
+            RequestBody::ServerSideEmit { data } => self.on_server_side_emit(&request, data),
             RequestBody::Broadcast { packet, opts } => self.on_broadcast_with_ack(&request, packet, opts),
         }
     }
 
-    /// Another node's broadcast with acks: send to the local sockets, report how many,
-    /// and forward each client's ack.
-    fn on_broadcast_with_ack(
-        self: &Arc<Self>,
-        request: &Request,
-        packet: &ClusterPacket,
-        opts: &BroadcastOpts,
-    ) {
-        let Some(id) = request.request_id.clone() else { return };
-        let Some(name) = packet.event_name() else {
-            tracing::warn!("broadcast with ack without an event name dropped");
+    /// Another node's `serverSideEmit`: to the namespace's handler, with an ack that
+    /// publishes the answer when the sender waits for one.
+    fn on_server_side_emit(&self, request: &Request, data: &[Value]) {
+        let Some(name) = data.first().and_then(event_name) else {
+            tracing::warn!("server-side event without a name dropped");
             return;
         };
-        let timeout =
-            opts.flags.timeout_ms().map(Duration::from_millis).unwrap_or(self.link.config.requests_timeout);
-        let sockets = self.local_sockets(&opts.filter());
-        let requester = request.uid.clone();
-        let mut count = 0;
-        let mut waiting = Vec::with_capacity(sockets.len());
-        for socket in sockets {
-            // Each socket gets its own ack id from its namespace (clients cannot tell).
-            waiting.push(socket.emit_with_ack(&name, Spread(packet.args())).timeout(timeout));
-            count += 1;
-        }
+        let args = match args_of(data.get(1..).unwrap_or_default()) {
+            Ok(args) => args,
+            Err(e) => {
+                tracing::warn!(error = %e, event = %name, "server-side event not readable: dropped");
+                return;
+            }
+        };
+        let ack = request.request_id.clone().map(|request_id| {
+            let (link, limits) = (self.link.clone(), self.link.config.limits.clone());
+            // As the official adapter: always on the shared response channel.
+            let channel = self.channels.response().to_owned();
+            AckSender::from_fn(move |answer: Args| {
+                let body = ResponseBody::ServerSideEmitAck(arg_value(&answer, 0, &limits));
+                link.publish(channel, Response { request_id, body }.encode());
+            })
+        });
+        self.ns.server_event(&name, args, ack);
+    }
+
+    /// Another node's broadcast with acks: sent to the local sockets under one ack id of
+    /// the namespace; the count, then each client's answer, go back to the requester.
+    fn on_broadcast_with_ack(&self, request: &Request, packet: &ClusterPacket, opts: &BroadcastOpts) {
+        let Some(request_id) = request.request_id.clone() else { return };
+        let Some(ns) = self.ns.namespace() else { return };
+        let local = match encode_for_sockets(packet, Some(ns.next_ack_id())) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "broadcast with ack from redis not deliverable: dropped");
+                return;
+            }
+        };
+        let channel = self.response_channel(request.uid.as_deref());
+        let (link, limits, id) = (self.link.clone(), self.link.config.limits.clone(), request_id.clone());
+        let acks = AckCollector::with_listener(move |answer| {
+            let body = ResponseBody::BroadcastAck(arg_value(&answer.args, 0, &limits));
+            link.publish(channel.clone(), Response { request_id: id.clone(), body }.encode());
+        });
+        let opts = received_options(opts);
+        self.local.broadcast_with_ack(&local, &opts, &acks);
+        let count = u64::try_from(acks.expected()).unwrap_or(u64::MAX);
         self.publish_response(
-            requester.as_deref(),
-            Response { request_id: id.clone(), body: ResponseBody::ClientCount(count) },
+            request.uid.as_deref(),
+            Response { request_id, body: ResponseBody::ClientCount(count) },
         );
-        for ack in waiting {
-            let core = self.clone();
-            let (id, requester) = (id.clone(), requester.clone());
-            tokio::spawn(async move {
-                match ack.await {
-                    Ok(args) => {
-                        let first = arg_value(&args, 0, &core.link.config.limits);
-                        core.publish_response(
-                            requester.as_deref(),
-                            Response { request_id: id, body: ResponseBody::BroadcastAck(first) },
-                        );
-                    }
-                    Err(e) => tracing::debug!(error = %e, "no ack for a cluster broadcast"),
-                }
-            });
-        }
+        // The official adapter keeps waiting forever; we stop after the request's timeout.
+        let timeout = opts.flags.timeout.unwrap_or(self.link.config.requests_timeout);
+        tokio::spawn(acks.wait(timeout));
     }
 
     fn on_response(&self, payload: &Bytes) {
@@ -646,11 +485,9 @@ impl Core {
             Pending::Collect { expected, responses, done } => {
                 responses.push(response.body);
                 if responses.len() >= *expected {
-                    let responses = std::mem::take(responses);
                     if let Some(tx) = done.take() {
-                        let _ = tx.send(responses);
+                        let _ = tx.send(());
                     }
-                    pending.remove(&response.request_id);
                 }
             }
             Pending::Acks { collector, servers, answered } => match response.body {
@@ -661,12 +498,10 @@ impl Core {
                         collector.counted();
                     }
                 }
-                ResponseBody::BroadcastAck(value) => {
-                    match (args_of(std::slice::from_ref(&value)), Sid::parse("remote")) {
-                        (Some(args), Some(sid)) => collector.respond(sid, args),
-                        _ => tracing::warn!("a remote ack could not be read"),
-                    }
-                }
+                ResponseBody::BroadcastAck(value) => match args_of(std::slice::from_ref(&value)) {
+                    Ok(args) => collector.respond(None, args),
+                    Err(e) => tracing::warn!(error = %e, "a remote ack could not be read"),
+                },
                 _ => tracing::debug!("unexpected response to a broadcast with ack"),
             },
         }
@@ -674,21 +509,8 @@ impl Core {
 }
 
 impl Listener for Core {
-    fn subscriptions(&self) -> Option<Subscriptions> {
-        let (_, ch) = self.channels()?;
-        Some(Subscriptions {
-            pattern: ch.broadcast_pattern(),
-            channels: vec![
-                ch.request().to_owned(),
-                ch.response().to_owned(),
-                ch.specific_response(&self.uid),
-            ],
-        })
-    }
-
     fn on_message(self: Arc<Self>, channel: &str, payload: Bytes) {
-        let Some((_, ch)) = self.channels() else { return };
-        match ch.classify(channel) {
+        match self.channels.classify(channel) {
             Some(ChannelKind::Broadcast { room }) => self.on_broadcast(room, &payload),
             Some(ChannelKind::Request) => self.on_request(&payload),
             Some(ChannelKind::Response) => self.on_response(&payload),
@@ -698,6 +520,21 @@ impl Listener for Core {
 }
 
 impl Adapter for RedisAdapter {
+    fn init(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async move {
+            let listener: Weak<Core> = Arc::downgrade(&self.core);
+            self.core
+                .link
+                .subscribe(listener as Weak<dyn Listener>, self.core.subscriptions())
+                .await
+                .map_err(|e| adapter_error("SUBSCRIBE", e))
+        })
+    }
+
+    fn close(&self) {
+        self.core.link.unsubscribe(self.core.subscriptions());
+    }
+
     fn add_all(&self, sid: &Sid, rooms: &[Room]) {
         self.core.local.add_all(sid, rooms);
     }
@@ -718,13 +555,16 @@ impl Adapter for RedisAdapter {
         self.core.local.local_sockets(opts)
     }
 
+    fn local_rooms(&self) -> HashSet<Room> {
+        self.core.local.local_rooms()
+    }
+
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
         self.core.local.broadcast(packet, opts);
         if opts.flags.local {
             return;
         }
-        let Some((_, ch)) = self.core.channels() else { return };
-        let cluster = match cluster_packet(packet, &self.core.link.config.limits) {
+        let cluster = match cluster_packet(packet, self.core.ns.name(), &self.core.link.config.limits) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "broadcast not published to the cluster");
@@ -732,54 +572,39 @@ impl Adapter for RedisAdapter {
             }
         };
         let f = filter(opts);
-        let channel = ch.for_rooms(f.rooms.iter().map(String::as_str));
+        let channel = self.core.channels.for_rooms(f.rooms.iter().map(String::as_str));
         let message = BroadcastMessage {
             uid: self.core.uid.clone(),
             packet: cluster,
-            opts: BroadcastOpts { rooms: f.rooms, except: f.except, flags: Flags::default() },
+            opts: BroadcastOpts { rooms: f.rooms, except: f.except, flags: wire_flags(&opts.flags) },
         };
         self.core.link.publish(channel, message.encode());
     }
 
-    fn broadcast_with_ack(
-        &self,
-        packet: &EncodedPacket,
-        ack_id: u64,
-        opts: &BroadcastOptions,
-        acks: &AckCollector,
-    ) {
-        let mut count = 0;
-        for socket in self.core.local.local_sockets(opts) {
-            acks.wait_on(&socket, ack_id);
-            match socket.send_packet(packet) {
-                Ok(()) => count += 1,
-                Err(e) => {
-                    acks.cancel(&socket, ack_id);
-                    tracing::debug!(socket = %socket.id(), error = %e, "broadcast not delivered");
-                }
-            }
+    fn broadcast_with_ack(&self, packet: &EncodedPacket, opts: &BroadcastOptions, acks: &AckCollector) {
+        acks.expect(send_with_ack(self.core.local.local_sockets(opts), packet, &opts.flags, acks));
+        if opts.flags.local {
+            return acks.counted();
         }
-        acks.expect(count);
-        let cluster = match (opts.flags.local, cluster_packet(packet, &self.core.link.config.limits)) {
-            (false, Ok(p)) => p,
-            (true, _) => return acks.counted(),
-            (false, Err(e)) => {
+        let cluster = match cluster_packet(packet, self.core.ns.name(), &self.core.link.config.limits) {
+            Ok(p) => p,
+            Err(e) => {
                 tracing::error!(error = %e, "broadcast with ack not published to the cluster");
                 return acks.counted();
             }
         };
         let id = random_id();
-        let timeout = self.core.link.config.requests_timeout;
+        let timeout = opts.flags.timeout.unwrap_or(self.core.link.config.requests_timeout);
         self.core
             .lock()
             .insert(id.clone(), Pending::Acks { collector: acks.clone(), servers: None, answered: 0 });
         let f = filter(opts);
-        let flags = Flags::default()
-            .with("timeout", Value::UInt(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)));
+        let mut flags = opts.flags;
+        flags.timeout = Some(timeout);
         let request = self.core.request(
             RequestBody::Broadcast {
                 packet: cluster,
-                opts: BroadcastOpts { rooms: f.rooms, except: f.except, flags },
+                opts: BroadcastOpts { rooms: f.rooms, except: f.except, flags: wire_flags(&flags) },
             },
             Some(id.clone()),
         );
@@ -802,37 +627,43 @@ impl Adapter for RedisAdapter {
         });
     }
 
-    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<'_, Vec<FetchedSocket>> {
+    fn fetch_sockets(
+        &self,
+        opts: &BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<FetchedSocket>, AdapterError>> {
         let opts = opts.clone();
         Box::pin(async move {
             let mut sockets: Vec<FetchedSocket> =
                 self.core.local.local_sockets(&opts).into_iter().map(FetchedSocket::local).collect();
             if opts.flags.local {
-                return sockets;
+                return Ok(sockets);
             }
-            let Some(ns) = self.core.ns.namespace() else { return sockets };
-            match self.core.ask("fetchSockets", RequestBody::Fetch { opts: filter(&opts) }).await {
-                Ok(responses) => {
-                    for body in responses {
-                        let ResponseBody::Sockets(records) = body else { continue };
-                        for record in records {
-                            match RemoteSocket::from_value(&record) {
-                                Ok(s) => match Sid::parse(&s.id) {
-                                    Some(sid) => sockets.push(FetchedSocket::remote(
-                                        ns.clone(),
-                                        sid,
-                                        s.rooms.iter().map(Room::from).collect(),
-                                    )),
-                                    None => tracing::debug!(id = %s.id, "remote socket id not usable"),
-                                },
-                                Err(e) => tracing::warn!(error = %e, "malformed remote socket dropped"),
-                            }
+            let Some(ns) = self.core.ns.namespace() else { return Ok(sockets) };
+            let responses = self
+                .core
+                .ask("fetchSockets", RequestBody::Fetch { opts: filter(&opts) })
+                .await
+                .map_err(|unanswered| unanswered.error)?;
+            for body in responses {
+                let ResponseBody::Sockets(records) = body else { continue };
+                for record in records {
+                    let remote = match RemoteSocket::from_value(&record) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "malformed remote socket dropped");
+                            continue;
                         }
-                    }
+                    };
+                    let Some(sid) = Sid::parse(&remote.id) else {
+                        tracing::debug!(id = %remote.id, "remote socket id not usable");
+                        continue;
+                    };
+                    let rooms = remote.rooms.iter().map(Room::from).collect();
+                    let (handshake, data) = (to_json(&remote.handshake), to_json(&remote.data));
+                    sockets.push(FetchedSocket::remote(ns.clone(), sid, rooms, handshake, data));
                 }
-                Err(e) => tracing::warn!(error = %e, "fetch_sockets: only some nodes answered"),
             }
-            sockets
+            Ok(sockets)
         })
     }
 
@@ -842,11 +673,8 @@ impl Adapter for RedisAdapter {
         }
         if !opts.flags.local {
             let rooms = rooms.iter().map(|r| r.as_str().to_owned()).collect();
-            self.core.publish_request(
-                &self
-                    .core
-                    .request(RequestBody::Join(Membership::Matching { opts: filter(opts), rooms }), None),
-            );
+            let body = RequestBody::Join(Membership::Matching { opts: filter(opts), rooms });
+            self.core.publish_request(&self.core.request(body, None));
         }
     }
 
@@ -858,11 +686,8 @@ impl Adapter for RedisAdapter {
         }
         if !opts.flags.local {
             let rooms = rooms.iter().map(|r| r.as_str().to_owned()).collect();
-            self.core.publish_request(
-                &self
-                    .core
-                    .request(RequestBody::Leave(Membership::Matching { opts: filter(opts), rooms }), None),
-            );
+            let body = RequestBody::Leave(Membership::Matching { opts: filter(opts), rooms });
+            self.core.publish_request(&self.core.request(body, None));
         }
     }
 
@@ -880,15 +705,72 @@ impl Adapter for RedisAdapter {
         }
     }
 
-    fn server_count(&self) -> BoxFuture<'_, usize> {
+    fn server_count(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
         Box::pin(async move {
-            match self.core.other_servers().await {
-                Ok(n) => n + 1,
-                Err(e) => {
-                    tracing::warn!(error = %e, "server count unknown");
-                    1
+            let others = self.core.other_servers().await.map_err(|e| adapter_error("serverCount", e))?;
+            Ok(others + 1)
+        })
+    }
+
+    fn all_rooms(&self) -> BoxFuture<'_, Result<HashSet<Room>, AdapterError>> {
+        Box::pin(async move {
+            let mut rooms = self.core.local.local_rooms();
+            let responses = self
+                .core
+                .ask("allRooms", RequestBody::AllRooms)
+                .await
+                .map_err(|unanswered| unanswered.error)?;
+            for body in responses {
+                if let ResponseBody::Rooms(list) = body {
+                    rooms.extend(list.into_iter().map(Room::from));
                 }
             }
+            Ok(rooms)
         })
+    }
+
+    fn server_side_emit(&self, event: &str, args: &Args) -> Result<(), AdapterError> {
+        let data = self.server_event_data(event, args);
+        self.core.publish_request(&self.core.request(RequestBody::ServerSideEmit { data }, None));
+        Ok(())
+    }
+
+    fn server_side_emit_with_ack(
+        &self,
+        event: &str,
+        args: &Args,
+    ) -> BoxFuture<'_, Result<Vec<Args>, ServerEmitError>> {
+        let data = self.server_event_data(event, args);
+        Box::pin(async move {
+            let answers = |responses: Vec<ResponseBody>| -> Vec<Args> {
+                responses
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        ResponseBody::ServerSideEmitAck(v) => args_of(std::slice::from_ref(&v))
+                            .map_err(|e| tracing::warn!(error = %e, "a server's answer could not be read"))
+                            .ok(),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            match self.core.ask("serverSideEmit", RequestBody::ServerSideEmit { data }).await {
+                Ok(responses) => Ok(answers(responses)),
+                Err(Unanswered { error, responses, expected }) if error.is_timeout() => {
+                    Err(ServerEmitError::Timeout { responses: answers(responses), expected })
+                }
+                Err(Unanswered { error, .. }) => Err(ServerEmitError::Adapter(error)),
+            }
+        })
+    }
+}
+
+impl RedisAdapter {
+    /// `[event, ...args]`, binary arguments as MessagePack bin (JSON-encoded requests
+    /// turn them into Node's `Buffer` JSON, as the official adapter's do).
+    fn server_event_data(&self, event: &str, args: &Args) -> Vec<Value> {
+        let mut data = Vec::with_capacity(1 + args.len());
+        data.push(Value::Str(event.to_owned()));
+        data.extend(arg_values(args, &self.core.link.config.limits));
+        data
     }
 }

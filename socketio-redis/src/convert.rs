@@ -1,10 +1,10 @@
-//! Between the runtime's packets and the cluster's: encoded frames to
-//! [`ClusterPacket`]s and back, ack arguments to values and back, a socket's handshake
-//! as Node describes it.
+//! Between the runtime's packets and the cluster's: encoded events to
+//! [`ClusterPacket`]s and back, arguments to values and back, a socket's handshake as
+//! Node orders it.
 
 use bytes::Bytes;
 use serde::ser::{Serialize, SerializeTuple, Serializer};
-use socketio_runtime::protocol::{encode, Args, Binary, Decoder, EncodedPacket, PacketData};
+use socketio_runtime::protocol::{encode, Args, Binary, EncodedPacket};
 use socketio_runtime::socket::Socket;
 
 use crate::wire::{ClusterPacket, Limits, Value, WireError};
@@ -57,28 +57,15 @@ pub(crate) fn encode_for_sockets(packet: &ClusterPacket, id: Option<u64>) -> Res
     encode::event(&packet.nsp, &name, &Spread(packet.args()), id).map_err(|e| e.to_string())
 }
 
-/// The cluster packet of a packet the runtime encoded: `4` + `2`/`5<n>-` + `[/nsp,]` +
-/// `[id]` + the JSON array, with the attachments put back in place of their placeholders.
-pub(crate) fn cluster_packet(packet: &EncodedPacket, limits: &Limits) -> Result<ClusterPacket, WireError> {
-    let text = packet.frame().as_text().ok_or(WireError::field("packet", "not a text frame"))?;
-    let rest = text.strip_prefix('4').ok_or(WireError::field("packet", "not an Engine.IO message"))?;
-    let binary = match rest.as_bytes().first() {
-        Some(b'2') => false,
-        Some(b'5') => true,
-        _ => return Err(WireError::field("packet", "not an event")),
-    };
-    let mut i = 1;
-    if binary {
-        i = rest.find('-').ok_or(WireError::field("packet", "no attachment count"))? + 1;
-    }
-    let mut nsp = "/";
-    if rest[i..].starts_with('/') {
-        let comma = rest[i..].find(',').ok_or(WireError::field("packet", "namespace without a comma"))?;
-        nsp = &rest[i..i + comma];
-        i += comma + 1;
-    }
-    let json_start = rest[i..].find('[').ok_or(WireError::field("packet", "no arguments"))? + i;
-    let data = Value::from_json(&rest.as_bytes()[json_start..], limits)?;
+/// The cluster packet of an EVENT the runtime encoded for namespace `nsp`: its JSON
+/// array (name, then arguments) with the attachments in place of their placeholders.
+pub(crate) fn cluster_packet(
+    packet: &EncodedPacket,
+    nsp: &str,
+    limits: &Limits,
+) -> Result<ClusterPacket, WireError> {
+    let json = packet.data_json().ok_or(WireError::field("packet", "not an event"))?;
+    let data = Value::from_json(json.as_bytes(), limits)?;
     let Value::Array(data) = place_attachments(data, packet.attachments()) else {
         return Err(WireError::field("packet", "arguments are not an array"));
     };
@@ -110,7 +97,8 @@ pub(crate) fn place_attachments(value: Value, attachments: &[Bytes]) -> Value {
     }
 }
 
-/// Argument `index` of received arguments as a value (binary in place).
+/// Argument `index` of received arguments as a value (binary in place); `undefined`
+/// when there is none.
 pub(crate) fn arg_value(args: &Args, index: usize, limits: &Limits) -> Value {
     let Some(raw) = args.raw(index) else {
         return Value::Undefined;
@@ -118,76 +106,45 @@ pub(crate) fn arg_value(args: &Args, index: usize, limits: &Limits) -> Value {
     match Value::from_json(raw.as_bytes(), limits) {
         Ok(v) => place_attachments(v, args.attachments()),
         Err(e) => {
-            tracing::debug!(error = %e, "ack argument not representable");
+            tracing::debug!(error = %e, "argument not representable");
             Value::Nil
         }
     }
 }
 
-/// Runtime arguments holding `values`: the runtime's own decoder reads the ACK packet
-/// the encoder writes for them.
-pub(crate) fn args_of(values: &[Value]) -> Option<Args> {
-    let packet = encode::ack("/", 0, &Spread(values)).ok()?;
-    let text = packet.frame().as_text()?.strip_prefix('4')?;
-    let config = socketio_runtime::protocol::DecoderConfig::default().max_attachments(usize::MAX);
-    let mut decoder = Decoder::new(config);
-    let mut decoded = decoder.decode_text(text.into()).ok()?;
-    for bin in packet.attachments() {
-        decoded = decoder.decode_binary(bin.clone()).ok()?;
-    }
-    match decoded?.into_data() {
-        PacketData::Ack(args) => Some(args),
-        _ => None,
-    }
+/// Every argument as a value.
+pub(crate) fn arg_values(args: &Args, limits: &Limits) -> Vec<Value> {
+    (0..args.len()).map(|i| arg_value(args, i, limits)).collect()
 }
 
-/// `socket.handshake` as the official adapter sends it in a fetch response: headers,
-/// time (`Date#toString`), address, xdomain, secure, issued (ms), url, query, auth.
-pub(crate) fn handshake_value(socket: &Socket, limits: &Limits) -> Value {
-    let hs = socket.handshake();
-    let headers = Value::Map(
-        hs.headers()
-            .iter()
-            .map(|(k, v)| {
-                (k.as_str().to_owned(), Value::Str(String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            })
-            .collect(),
-    );
-    let since_epoch = hs.time().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let issued = u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX);
-    let address = hs.address().map(|a| a.ip().to_string()).unwrap_or_default();
-    let query = Value::Map(hs.query().into_iter().map(|(k, v)| (k, Value::Str(v))).collect());
-    let auth =
-        Value::from_json(hs.auth().as_str().as_bytes(), limits).unwrap_or_else(|_| Value::map::<&str>([]));
-    Value::map([
-        ("headers", headers),
-        ("time", Value::Str(js_date_string(since_epoch.as_secs()))),
-        ("address", Value::Str(address)),
-        ("xdomain", Value::Bool(hs.headers().contains_key("origin"))),
-        ("secure", Value::Bool(false)),
-        ("issued", Value::UInt(issued)),
-        ("url", Value::Str(hs.uri().to_string())),
-        ("query", query),
-        ("auth", auth),
-    ])
+/// Runtime arguments holding `values` (binary ones as attachments); `undefined` items
+/// at the end are left out, as JavaScript's ack callback sees no argument for them.
+pub(crate) fn args_of(values: &[Value]) -> Result<Args, String> {
+    let end = values.iter().rposition(|v| *v != Value::Undefined).map_or(0, |i| i + 1);
+    Args::from_value(&Spread(&values[..end])).map_err(|e| e.to_string())
 }
 
-/// `Date#toString` in UTC: `Wed Nov 25 2026 06:34:05 GMT+0000 (Coordinated Universal Time)`.
-pub(crate) fn js_date_string(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let days = secs / 86_400;
-    let (y, m, d) = crate::wire::civil_from_days(i64::try_from(days).unwrap_or(0));
-    let s = secs % 86_400;
-    format!(
-        "{} {} {d:02} {y} {:02}:{:02}:{:02} GMT+0000 (Coordinated Universal Time)",
-        DAYS[(days % 7) as usize],
-        MONTHS[(m as usize).saturating_sub(1) % 12],
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+/// A JSON value (a handshake, socket data) as a value; the keys of a handshake in the
+/// order Node writes them.
+pub(crate) fn json_value(json: serde_json::Value) -> Value {
+    Value::from(json)
+}
+
+/// `socket.handshake` as the official adapter sends it in a fetch response, fields in
+/// its order: headers, time, address, xdomain, secure, issued, url, query, auth.
+pub(crate) fn handshake_value(socket: &Socket) -> Value {
+    const ORDER: [&str; 9] =
+        ["headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"];
+    let Value::Map(mut entries) = json_value(socket.handshake().to_json()) else {
+        return Value::map::<&str>([]);
+    };
+    entries.sort_by_key(|(k, _)| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+    Value::Map(entries)
+}
+
+/// A value as JSON (binary as Node's `Buffer#toJSON`).
+pub(crate) fn to_json(value: &Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -195,7 +152,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frames_become_cluster_packets_and_back() {
+    fn events_become_cluster_packets_and_back() {
         let limits = Limits::default();
         let value_args =
             [Value::from("a"), Value::map([("b", Value::Bin(vec![1, 2].into()))]), Value::UInt(3)];
@@ -208,12 +165,14 @@ mod tests {
             encoded.frame().as_text(),
             Some(r#"451-/chat,["ev","a",{"b":{"_placeholder":true,"num":0}},3]"#)
         );
-        assert_eq!(cluster_packet(&encoded, &limits).unwrap(), packet);
+        assert_eq!(cluster_packet(&encoded, "/chat", &limits).unwrap(), packet);
         let main = encode::event("/", "x", &(1, "y"), Some(12)).unwrap();
         assert_eq!(
-            cluster_packet(&main, &limits).unwrap(),
-            ClusterPacket::event("/", vec!["x".into(), Value::UInt(1), "y".into()])
+            cluster_packet(&main, "/", &limits).unwrap(),
+            ClusterPacket::event("/", vec!["x".into(), Value::UInt(1), "y".into()]),
+            "the ack id is not part of the cluster packet"
         );
+        assert!(cluster_packet(&encode::disconnect("/"), "/", &limits).is_err());
     }
 
     #[test]
@@ -224,14 +183,7 @@ mod tests {
         assert_eq!(args.len(), 1);
         assert_eq!(arg_value(&args, 0, &limits), v);
         assert_eq!(arg_value(&args, 1, &limits), Value::Undefined);
-    }
-
-    #[test]
-    fn date_string_as_node_writes_it() {
-        assert_eq!(
-            js_date_string(1_795_588_445),
-            "Wed Nov 25 2026 06:34:05 GMT+0000 (Coordinated Universal Time)"
-        );
-        assert_eq!(js_date_string(0), "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)");
+        assert_eq!(arg_values(&args, &limits), [v]);
+        assert!(args_of(&[Value::Undefined]).unwrap().is_empty(), "an ack with no argument");
     }
 }

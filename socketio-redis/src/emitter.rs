@@ -148,7 +148,7 @@ impl Emitter {
     fn packet(&self, event: &str, args: &impl Serialize) -> Result<ClusterPacket, Error> {
         let encoded =
             encode::event(&self.nsp, event, args, None).map_err(|e| Error::Encode(e.to_string()))?;
-        Ok(cluster_packet(&encoded, &self.shared.config.limits)?)
+        Ok(cluster_packet(&encoded, &self.nsp, &self.shared.config.limits)?)
     }
 
     async fn publish(&self, channel: &str, payload: &[u8]) -> Result<(), Error> {

@@ -35,6 +35,9 @@ pub enum Error {
     /// The node's connection to Redis is shut down.
     #[error("the redis connection is closed")]
     Closed,
+    /// A namespace's adapter could not start (subscribe to its channels).
+    #[error(transparent)]
+    Adapter(#[from] socketio_runtime::adapter::AdapterError),
 }
 
 impl Error {

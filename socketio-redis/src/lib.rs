@@ -9,7 +9,7 @@ mod error;
 mod link;
 pub mod wire;
 
-pub use adapter::{RedisAdapter, RedisCluster, ServerEvent};
+pub use adapter::{RedisAdapter, RedisCluster};
 pub use config::RedisConfig;
 pub use emitter::{BroadcastOperator, Emitter};
 pub use error::Error;

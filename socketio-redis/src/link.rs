@@ -7,16 +7,17 @@
 //! - One **subscriber** task owns the pub/sub connection. It subscribes the channels of
 //!   every registered namespace, then hands each received message, in order, to its
 //!   namespace. When the connection drops it reconnects with backoff (100 ms doubling
-//!   to 5 s) and subscribes again; [`Link::ready`] waits for the subscriptions.
+//!   to 5 s) and subscribes again; [`Link::subscribe`] resolves once a namespace's
+//!   channels are subscribed the first time.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink, PubSubStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{Error, RedisConfig};
 
@@ -29,13 +30,9 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// What a namespace listens to, and where its messages go.
+/// Where a namespace's messages go.
 pub(crate) trait Listener: Send + Sync + 'static {
-    /// Its pattern and channels; `None` while it cannot tell yet (its namespace is
-    /// still being built).
-    fn subscriptions(&self) -> Option<Subscriptions>;
-
-    /// A message on one of them. Runs on the subscriber task: must not block.
+    /// A message on one of its channels. Runs on the subscriber task: must not block.
     fn on_message(self: Arc<Self>, channel: &str, payload: Bytes);
 }
 
@@ -47,14 +44,11 @@ pub(crate) struct Subscriptions {
 }
 
 enum Command {
-    Register(Weak<dyn Listener>),
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct SubState {
-    connected: bool,
-    /// Registered listeners not subscribed on the current connection.
-    pending: usize,
+    /// Subscribe a listener's channels (again after each reconnection); the sender is
+    /// told once they are subscribed the first time.
+    Register(Weak<dyn Listener>, Subscriptions, oneshot::Sender<()>),
+    /// Unsubscribe them.
+    Unregister(Subscriptions),
 }
 
 /// A node's connections to Redis, shared by its namespaces.
@@ -63,8 +57,6 @@ pub(crate) struct Link {
     publish: mpsc::Sender<(String, Vec<u8>)>,
     commands: ConnectionManager,
     register: mpsc::UnboundedSender<Command>,
-    state: watch::Receiver<SubState>,
-    pending_registrations: Arc<Mutex<usize>>,
 }
 
 impl Link {
@@ -86,18 +78,10 @@ impl Link {
             .map_err(redis::RedisError::from)??;
         let (publish, publish_rx) = mpsc::channel(PUBLISH_QUEUE);
         let (register, register_rx) = mpsc::unbounded_channel();
-        let (state_tx, state) = watch::channel(SubState { connected: true, pending: 0 });
-        let pending_registrations = Arc::new(Mutex::new(0));
         tokio::spawn(publish_loop(publisher.clone(), publish_rx));
-        let subscriber = Subscriber {
-            client,
-            listeners: Vec::new(),
-            routes: HashMap::new(),
-            state: state_tx,
-            pending_registrations: pending_registrations.clone(),
-        };
+        let subscriber = Subscriber { client, listeners: Vec::new(), routes: HashMap::new() };
         tokio::spawn(subscriber.run(pubsub, register_rx));
-        Ok(Arc::new(Link { config, publish, commands: publisher, register, state, pending_registrations }))
+        Ok(Arc::new(Link { config, publish, commands: publisher, register }))
     }
 
     /// Queues a message; in order with every other message of this node.
@@ -113,26 +97,28 @@ impl Link {
         }
     }
 
-    /// Has a listener's channels subscribed (now, and again after each reconnection).
-    pub(crate) fn register(&self, listener: Weak<dyn Listener>) {
-        *lock(&self.pending_registrations) += 1;
-        if self.register.send(Command::Register(listener)).is_err() {
-            tracing::error!("redis subscriber stopped: namespace not subscribed");
+    /// Has a listener's channels subscribed (now, and again after each reconnection);
+    /// resolves once they are subscribed, at most after `requests_timeout`.
+    pub(crate) async fn subscribe(
+        &self,
+        listener: Weak<dyn Listener>,
+        subs: Subscriptions,
+    ) -> Result<(), Error> {
+        let (done, subscribed) = oneshot::channel();
+        if self.register.send(Command::Register(listener, subs, done)).is_err() {
+            return Err(Error::Closed);
+        }
+        let after = self.config.requests_timeout;
+        match tokio::time::timeout(after, subscribed).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => Err(Error::Timeout { what: "SUBSCRIBE", after }),
         }
     }
 
-    /// Waits until every registered listener is subscribed on a live connection.
-    pub(crate) async fn ready(&self) {
-        let mut state = self.state.clone();
-        loop {
-            let s = *state.borrow_and_update();
-            if s.connected && s.pending == 0 && *lock(&self.pending_registrations) == 0 {
-                return;
-            }
-            if state.changed().await.is_err() {
-                return;
-            }
-        }
+    /// Unsubscribes a listener's channels.
+    pub(crate) fn unsubscribe(&self, subs: Subscriptions) {
+        let _ = self.register.send(Command::Unregister(subs));
     }
 
     /// `PUBSUB NUMSUB <channel>`: how many connections subscribe to it.
@@ -147,10 +133,6 @@ impl Link {
             Err(_) => Err(Error::Timeout { what: "PUBSUB NUMSUB", after: self.config.connect_timeout }),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
@@ -171,8 +153,10 @@ async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<(Strin
 
 struct Registered {
     listener: Weak<dyn Listener>,
-    subs: Option<Subscriptions>,
+    subs: Subscriptions,
     subscribed: bool,
+    /// Told once the channels are subscribed the first time.
+    done: Option<oneshot::Sender<()>>,
 }
 
 struct Subscriber {
@@ -180,8 +164,6 @@ struct Subscriber {
     listeners: Vec<Registered>,
     /// Pattern or channel → index in `listeners`.
     routes: HashMap<String, usize>,
-    state: watch::Sender<SubState>,
-    pending_registrations: Arc<Mutex<usize>>,
 }
 
 impl Subscriber {
@@ -207,16 +189,13 @@ impl Subscriber {
             for r in &mut self.listeners {
                 r.subscribed = false;
             }
-            self.publish_state(true);
             if let Err(e) = self.subscribe_all(&mut sink).await {
                 tracing::warn!(error = %e, "redis subscriber: subscribing failed");
-                self.publish_state(false);
                 continue;
             }
             tracing::info!("redis subscriber connected");
             backoff = MIN_BACKOFF;
             let open = self.serve(&mut sink, &mut stream, &mut commands).await;
-            self.publish_state(false);
             if !open {
                 return;
             }
@@ -234,13 +213,16 @@ impl Subscriber {
         stream: &mut PubSubStream,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) -> bool {
-        let mut retry = tokio::time::interval(Duration::from_millis(20));
         loop {
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {
-                    Some(Command::Register(listener)) => {
-                        self.add(listener);
+                    Some(command) => {
+                        let unsubscribe = self.apply(command);
+                        if let Err(e) = self.unsubscribe(sink, unsubscribe).await {
+                            tracing::warn!(error = %e, "redis subscriber: unsubscribing failed");
+                            return true;
+                        }
                         if let Err(e) = self.subscribe_all(sink).await {
                             tracing::warn!(error = %e, "redis subscriber: subscribing failed");
                             return true;
@@ -252,13 +234,6 @@ impl Subscriber {
                     Some(msg) => self.dispatch(&msg),
                     None => return true,
                 },
-                // A listener whose namespace was still being built when it registered.
-                _ = retry.tick(), if self.listeners.iter().any(|r| r.subs.is_none()) => {
-                    if let Err(e) = self.subscribe_all(sink).await {
-                        tracing::warn!(error = %e, "redis subscriber: subscribing failed");
-                        return true;
-                    }
-                }
             }
         }
     }
@@ -275,21 +250,52 @@ impl Subscriber {
             tokio::select! {
                 _ = &mut sleep => return true,
                 command = commands.recv() => match command {
-                    Some(Command::Register(listener)) => self.add(listener),
+                    // Not connected: nothing to unsubscribe from.
+                    Some(command) => drop(self.apply(command)),
                     None => return false,
                 },
             }
         }
     }
 
-    fn add(&mut self, listener: Weak<dyn Listener>) {
-        self.listeners.push(Registered { listener, subs: None, subscribed: false });
-        let mut pending = lock(&self.pending_registrations);
-        *pending = pending.saturating_sub(1);
-        drop(pending);
-        // Copy out first: publishing takes the watch's write lock.
-        let connected = self.state.borrow().connected;
-        self.publish_state(connected);
+    /// Records a command; returns the subscriptions to drop from the connection.
+    fn apply(&mut self, command: Command) -> Option<Subscriptions> {
+        match command {
+            Command::Register(listener, subs, done) => {
+                self.listeners.push(Registered { listener, subs, subscribed: false, done: Some(done) });
+                None
+            }
+            Command::Unregister(subs) => {
+                let before = self.listeners.len();
+                self.listeners.retain(|r| r.subs != subs);
+                if self.listeners.len() == before {
+                    return None;
+                }
+                // What another listener (a second server on this link) still uses stays.
+                let used = |name: &String| {
+                    self.listeners.iter().any(|r| r.subs.pattern == *name || r.subs.channels.contains(name))
+                };
+                let pattern = if used(&subs.pattern) { String::new() } else { subs.pattern };
+                let channels = subs.channels.into_iter().filter(|c| !used(c)).collect();
+                Some(Subscriptions { pattern, channels })
+            }
+        }
+    }
+
+    async fn unsubscribe(
+        &mut self,
+        sink: &mut PubSubSink,
+        subs: Option<Subscriptions>,
+    ) -> redis::RedisResult<()> {
+        let Some(subs) = subs else { return Ok(()) };
+        tracing::debug!(pattern = %subs.pattern, channels = ?subs.channels, "unsubscribing");
+        if !subs.pattern.is_empty() {
+            sink.punsubscribe(&subs.pattern).await?;
+        }
+        for channel in &subs.channels {
+            sink.unsubscribe(channel).await?;
+        }
+        Ok(())
     }
 
     async fn subscribe_all(&mut self, sink: &mut PubSubSink) -> redis::RedisResult<()> {
@@ -297,31 +303,23 @@ impl Subscriber {
         self.routes.clear();
         for i in 0..self.listeners.len() {
             let r = &mut self.listeners[i];
-            if r.subs.is_none() {
-                r.subs = r.listener.upgrade().and_then(|l| l.subscriptions());
-            }
-            let Some(subs) = r.subs.clone() else { continue };
             if !r.subscribed {
-                tracing::debug!(pattern = %subs.pattern, channels = ?subs.channels, "subscribing");
-                sink.psubscribe(&subs.pattern).await?;
-                for channel in &subs.channels {
+                tracing::debug!(pattern = %r.subs.pattern, channels = ?r.subs.channels, "subscribing");
+                sink.psubscribe(&r.subs.pattern).await?;
+                for channel in &r.subs.channels {
                     sink.subscribe(channel).await?;
                 }
-                self.listeners[i].subscribed = true;
+                r.subscribed = true;
+                if let Some(done) = r.done.take() {
+                    let _ = done.send(());
+                }
             }
-            self.routes.insert(subs.pattern.clone(), i);
-            for channel in subs.channels {
-                self.routes.insert(channel, i);
+            self.routes.insert(r.subs.pattern.clone(), i);
+            for channel in &r.subs.channels {
+                self.routes.insert(channel.clone(), i);
             }
         }
-        self.publish_state(true);
         Ok(())
-    }
-
-    fn publish_state(&self, connected: bool) {
-        let pending =
-            self.listeners.iter().filter(|r| !r.subscribed && r.listener.strong_count() > 0).count();
-        self.state.send_replace(SubState { connected, pending });
     }
 
     fn dispatch(&self, msg: &redis::Msg) {

@@ -113,19 +113,45 @@ test("all rooms of every node, asked from Rust and from Node", async () => {
   }
 });
 
-test("fetched sockets carry data and handshake auth, both ways", async () => {
+test("fetched sockets carry their data and handshake, both ways, through the ordinary API", async () => {
   const room = `data-${Date.now()}`;
-  const members = [
-    await client(rustA, "/", { auth: { user: "ann" } }),
-    await client(rustB, "/", { auth: { user: "bob" } }),
-    await client(nodeN, "/", { auth: { user: "cy" } }),
-  ];
+  const users = ["ann", "bob", "cy"];
+  const opts = (i) => ({ auth: { user: users[i] }, query: { tag: `t${i}` }, extraHeaders: { "x-tag": `h${i}` } });
+  const members = [await client(rustA, "/", opts(0)), await client(rustB, "/", opts(1)), await client(nodeN, "/", opts(2))];
   for (const m of members) await m.call("join", room);
   const expected = members
-    .map((m, i) => ({ id: m.id, data: { user: ["ann", "bob", "cy"][i] }, auth: { user: ["ann", "bob", "cy"][i] } }))
+    .map((m, i) => ({
+      id: m.id,
+      data: { user: users[i] },
+      auth: { user: users[i] },
+      tag: `t${i}`,
+      header: `h${i}`,
+      url: true,
+      issued: true,
+      time: true,
+      address: true,
+    }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   assert.deepEqual(await members[0].call("fetch-data", room), expected, "a Rust node fetching");
   assert.deepEqual(await members[2].call("fetch-data", room), expected, "a Node node fetching");
+});
+
+test("a node that does not answer a fetch is a timeout error, on Rust and Node nodes alike", async () => {
+  // A subscriber of the request channel that never answers: counted as a server.
+  const silent = createClient({ url: redis.url });
+  silent.on("error", () => {});
+  await silent.connect();
+  await silent.subscribe(`${key}-request#/#`, () => {});
+  try {
+    const [a, n] = [await client(rustA), await client(nodeN)];
+    assert.equal(await a.call("server-count"), 4);
+    const [fromRust, fromNode] = await Promise.all([a.call("fetch-count", "x"), n.call("fetch-count", "x")]);
+    for (const reply of [fromRust, fromNode]) {
+      assert.match(reply.error, /^timeout reached while waiting for fetchSockets response/, JSON.stringify(reply));
+    }
+  } finally {
+    await silent.quit().catch(() => {});
+  }
 });
 
 test("the /custom namespace is a cluster of its own", async () => {
@@ -193,6 +219,14 @@ test("server-side emit, with and without acks, between Rust and Node servers", a
   assert.equal(await has(a, `from-rust-${tag}`), false, "a server does not receive its own");
   assert.deepEqual(await a.call("server-emit-ack", "ping-server", 5), [{ pong: 5 }, { pong: 5 }]);
   assert.deepEqual(await n.call("server-emit-ack", "ping-server", 6), [{ pong: 6 }, { pong: 6 }]);
+});
+
+test("server-side emit with acks: a server that does not answer is a timeout with the answers that came", async () => {
+  // Only Rust nodes answer "ping-rust".
+  const [a, n] = [await client(rustA, "/custom"), await client(nodeN, "/custom")];
+  const [fromRust, fromNode] = await Promise.all([a.call("server-emit-ack", "ping-rust", 1), n.call("server-emit-ack", "ping-rust", 2)]);
+  assert.deepEqual(fromRust, { error: "timeout reached: only 1 responses received out of 2", responses: [{ rust: 1 }] });
+  assert.deepEqual(fromNode, [{ rust: 2 }, { rust: 2 }]);
 });
 
 test("the official emitter drives the cluster: emit, rooms, except, binary, bulk operations", async () => {

@@ -88,12 +88,7 @@ impl ClusterPacket {
     /// The event name, when the first item is a string (a number is its text, as for
     /// JavaScript's `EventEmitter`).
     pub fn event_name(&self) -> Option<String> {
-        match self.data.first()? {
-            Value::Str(s) => Some(s.clone()),
-            Value::UInt(n) => Some(n.to_string()),
-            Value::Int(n) => Some(n.to_string()),
-            _ => None,
-        }
+        event_name(self.data.first()?)
     }
 
     /// The arguments after the event name.
@@ -261,6 +256,17 @@ impl Flags {
     /// `timeout` of a broadcast with acks, in milliseconds.
     pub fn timeout_ms(&self) -> Option<u64> {
         self.get("timeout").and_then(Value::as_u64)
+    }
+}
+
+/// An event name: a string, or a number read as its text (as JavaScript's
+/// `EventEmitter` does).
+pub(crate) fn event_name(value: &Value) -> Option<String> {
+    match value {
+        Value::Str(s) => Some(s.clone()),
+        Value::UInt(n) => Some(n.to_string()),
+        Value::Int(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

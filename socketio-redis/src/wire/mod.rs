@@ -20,11 +20,11 @@ mod request;
 mod value;
 
 pub use channel::{ChannelKind, Channels, DEFAULT_KEY};
+pub(crate) use message::event_name;
 pub use message::{BroadcastMessage, BroadcastOpts, ClusterPacket, Flags, RoomFilter, EMITTER_UID};
 pub use request::{
     Membership, RemoteSocket, Request, RequestBody, RequestType, Response, ResponseBody, Selector,
 };
-pub(crate) use value::civil_from_days;
 pub use value::Value;
 
 /// Bounds on what a received message may make a node allocate.

@@ -654,7 +654,7 @@ pub(crate) fn iso_date(secs: i64, nanos: u32) -> Option<String> {
 }
 
 /// Howard Hinnant's `civil_from_days`: the proleptic Gregorian date of a day count.
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

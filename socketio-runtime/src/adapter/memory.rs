@@ -89,6 +89,10 @@ impl Adapter for MemoryAdapter {
         self.read().of_socket.get(sid).map(|r| r.iter().cloned().collect()).unwrap_or_default()
     }
 
+    fn local_rooms(&self) -> HashSet<Room> {
+        self.read().members.keys().cloned().collect()
+    }
+
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Socket> {
         // The whole namespace: its sockets as they are, without a lookup per socket.
         if opts.rooms.is_empty() && opts.except.is_empty() {
@@ -127,13 +131,11 @@ impl std::fmt::Debug for MemoryAdapter {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Weak;
-
     use super::*;
 
     #[test]
     fn membership_is_kept_both_ways_and_empty_rooms_disappear() {
-        let a = MemoryAdapter::new(LocalNamespace(Weak::new()));
+        let a = MemoryAdapter::new(LocalNamespace::detached("/"));
         let (s1, s2) = (Sid::generate(), Sid::generate());
         a.add_all(&s1, &["x".into(), "y".into()]);
         a.add_all(&s2, &["x".into()]);
@@ -148,6 +150,7 @@ mod tests {
         a.del_all(&s1);
         a.del_all(&s2);
         assert!(a.rooms().is_empty());
+        assert!(a.local_rooms().is_empty());
         assert!(a.socket_rooms(&s1).is_empty());
         assert!(a.read().of_socket.is_empty());
     }

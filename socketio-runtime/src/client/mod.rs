@@ -223,6 +223,9 @@ impl Io {
             let Some(socket) = pending.socket.clone() else {
                 return;
             };
+            // No socket before the adapter is ready (subscribed, for a cluster); it is
+            // at once but for the first clients of a namespace.
+            let _ = socket.ns().ready().await;
             let handler = socket.ns().handler();
             let result = handler.connect(&socket, socket.handshake().auth()).await;
             pending.finish(result);

@@ -36,7 +36,8 @@ pub struct EngineConfig {
     /// name (`io` in Node) holding the sid (`Path=/; HttpOnly; SameSite=Lax`), so that a
     /// load balancer can keep a polling session on one node. Off by default.
     pub cookie: Option<String>,
-    /// Read buffer of each WebSocket, in bytes (tokio-tungstenite grows it as needed).
+    /// Read buffer of each WebSocket, in bytes (2 KiB; tokio-tungstenite grows it while a
+    /// larger message arrives). Most of an idle session's memory is this buffer.
     pub ws_read_buffer: usize,
 }
 
@@ -51,7 +52,7 @@ impl Default for EngineConfig {
             websocket: true,
             allow_upgrades: true,
             max_buffered_bytes: 4_000_000,
-            ws_read_buffer: 4096,
+            ws_read_buffer: 2048,
             cookie: None,
         }
     }

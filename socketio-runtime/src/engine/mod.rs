@@ -8,6 +8,7 @@ pub(crate) mod handshake;
 mod message;
 pub mod packet;
 pub mod payload;
+mod queue;
 pub mod session;
 mod sid;
 mod socket;

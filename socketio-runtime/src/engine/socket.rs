@@ -5,9 +5,8 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::sync::mpsc;
-
 use super::message::{Message, Outgoing};
+use super::queue::Queues;
 use super::sid::Sid;
 
 /// Why an Engine.IO session ended, in the words of the Node server
@@ -122,11 +121,11 @@ pub(crate) struct Shared {
     pub(crate) sid: Sid,
     pub(crate) request: RequestInfo,
     pub(crate) transport: AtomicU8,
-    pub(crate) data_tx: mpsc::UnboundedSender<Outgoing>,
+    /// Frames for the client and requests for the session's task.
+    pub(crate) queues: Queues,
     /// Bytes queued for the client and not yet taken by the transport.
     pub(crate) queued: AtomicUsize,
     pub(crate) max_queued: usize,
-    pub(crate) control_tx: mpsc::UnboundedSender<Control>,
     /// Set while a polling POST is being read: a second one overlapping it is refused.
     pub(crate) post_in_flight: std::sync::atomic::AtomicBool,
 }
@@ -142,9 +141,9 @@ fn cost(out: &Outgoing) -> usize {
 }
 
 /// The receiving end of a session's outbound queue, kept by its task; it gives the
-/// bytes it hands out back to the session's budget.
+/// bytes it hands out back to the session's budget. Dropping it closes the session's
+/// queues.
 pub(crate) struct Outbox {
-    rx: mpsc::UnboundedReceiver<Outgoing>,
     shared: Arc<Shared>,
 }
 
@@ -154,18 +153,36 @@ impl Outbox {
         out
     }
 
-    pub(crate) async fn recv(&mut self) -> Option<Outgoing> {
-        let out = self.rx.recv().await?;
-        Some(self.taken(out))
+    pub(crate) async fn recv(&self) -> Outgoing {
+        let out = self.shared.queues.recv_data().await;
+        self.taken(out)
     }
 
     pub(crate) fn try_recv(&mut self) -> Option<Outgoing> {
-        let out = self.rx.try_recv().ok()?;
+        let out = self.shared.queues.pop_data()?;
         Some(self.taken(out))
     }
 
+    /// Takes no more frames; what is queued can still be received.
     pub(crate) fn close(&mut self) {
-        self.rx.close();
+        self.shared.queues.close_data();
+    }
+
+    /// The next request for the session's task.
+    pub(crate) async fn recv_control(&self) -> Control {
+        self.shared.queues.recv_control().await
+    }
+
+    /// A request already queued.
+    #[cfg(test)]
+    pub(crate) fn try_recv_control(&mut self) -> Option<Control> {
+        self.shared.queues.pop_control()
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.shared.queues.close_all();
     }
 }
 
@@ -188,22 +205,24 @@ impl EngineSocket {
         request: RequestInfo,
         transport: TransportKind,
         max_queued: usize,
-    ) -> (EngineSocket, Outbox, mpsc::UnboundedReceiver<Control>) {
-        let (data_tx, data_rx) = mpsc::unbounded_channel();
-        let (control_tx, control_rx) = mpsc::unbounded_channel();
+    ) -> (EngineSocket, Outbox) {
         let shared = Shared {
             sid,
             request,
             transport: AtomicU8::new(transport as u8),
-            data_tx,
+            queues: Queues::default(),
             queued: AtomicUsize::new(0),
             max_queued,
-            control_tx,
             post_in_flight: Default::default(),
         };
         let shared = Arc::new(shared);
-        let outbox = Outbox { rx: data_rx, shared: shared.clone() };
-        (EngineSocket { shared }, outbox, control_rx)
+        let outbox = Outbox { shared: shared.clone() };
+        (EngineSocket { shared }, outbox)
+    }
+
+    /// Asks the session's task to do something; gives the request back when it is gone.
+    pub(crate) fn control(&self, control: Control) -> Result<(), Control> {
+        self.shared.queues.push_control(control)
     }
 
     /// The session id (secret to the client: never show it to other clients).
@@ -230,29 +249,49 @@ impl EngineSocket {
 
     /// Queues one frame, or several that stay together.
     pub fn send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
-        let out = out.into();
+        self.queue(out.into(), true)
+    }
+
+    /// Queues like [`EngineSocket::send`], but a full queue drops `out` and keeps the
+    /// session ([`SendError::Full`] says so): for what may be lost (volatile packets).
+    pub fn try_send(&self, out: impl Into<Outgoing>) -> Result<(), SendError> {
+        self.queue(out.into(), false)
+    }
+
+    /// Queues `out` within the session's byte budget; past it, the session is closed
+    /// (`close_when_full`) or `out` is dropped.
+    fn queue(&self, out: Outgoing, close_when_full: bool) -> Result<(), SendError> {
         let size = cost(&out);
         let before = self.shared.queued.fetch_add(size, Ordering::Relaxed);
         if before + size > self.shared.max_queued {
             self.shared.queued.fetch_sub(size, Ordering::Relaxed);
-            if self.shared.data_tx.is_closed() {
+            if self.is_closed() {
                 return Err(SendError::Closed);
             }
-            tracing::debug!(sid = %self.shared.sid, queued = before, "outbound queue full: closing the session");
-            let _ = self.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+            if close_when_full {
+                tracing::debug!(sid = %self.shared.sid, queued = before, "outbound queue full: closing the session");
+                let _ = self.control(Control::Close(CloseReason::TransportError));
+            }
             return Err(SendError::Full);
         }
-        self.shared.data_tx.send(out).map_err(|_| SendError::Closed)
+        self.push(out, size)
+    }
+
+    fn push(&self, out: Outgoing, size: usize) -> Result<(), SendError> {
+        self.shared.queues.push_data(out).map_err(|_| {
+            self.shared.queued.fetch_sub(size, Ordering::Relaxed);
+            SendError::Closed
+        })
     }
 
     /// Closes the session from the server side (`forced close`).
     pub fn close(&self) {
-        let _ = self.shared.control_tx.send(Control::Close(CloseReason::ForcedClose));
+        let _ = self.control(Control::Close(CloseReason::ForcedClose));
     }
 
     /// Whether the session is closed.
     pub fn is_closed(&self) -> bool {
-        self.shared.data_tx.is_closed()
+        self.shared.queues.data_closed()
     }
 }
 

@@ -183,7 +183,7 @@ impl IoBuilder {
                 // `namespace` checked every pattern.
                 Some(Err(_)) => {}
                 None => {
-                    let ns = Namespace::new(&path, handler, &adapter, config.ack_timeout);
+                    let ns = Namespace::new(&path, handler, &adapter, config.ack_timeout, Vec::new());
                     namespaces.insert(path.into_boxed_str(), ns);
                 }
             }
@@ -222,6 +222,24 @@ impl Io {
             handlers: Vec::new(),
             adapter: Arc::new(|ns| Arc::new(MemoryAdapter::new(ns)) as Arc<dyn Adapter>),
         }
+    }
+
+    /// Waits until the adapter of every registered namespace is ready (a cluster adapter
+    /// has subscribed to its channels, so no message of the cluster is missed), and
+    /// fails with the first error. Call it before accepting clients; a namespace made
+    /// later from a dynamic pattern gets ready before its first client is accepted.
+    ///
+    /// ```
+    /// # async fn f() -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// let io = socketio_runtime::io::Io::builder().build();
+    /// io.ready().await?; // at once with the in-memory adapter
+    /// # Ok(()) }
+    /// ```
+    pub async fn ready(&self) -> Result<(), crate::adapter::AdapterError> {
+        for ns in self.0.namespaces.values() {
+            ns.ready().await?;
+        }
+        Ok(())
     }
 
     /// The options.
@@ -289,7 +307,7 @@ impl Io {
             tracing::debug!(name, "too many dynamic namespaces: refused");
             return None;
         }
-        let ns = Namespace::child(name, handler, &self.0.adapter, self.0.config.ack_timeout, params);
+        let ns = Namespace::new(name, handler, &self.0.adapter, self.0.config.ack_timeout, params);
         children.insert(name.into(), ns.clone());
         Some(ns)
     }

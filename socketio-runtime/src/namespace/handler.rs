@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use super::Namespace;
 use crate::socket::{Auth, DisconnectReason, IncomingEvent, Socket};
 
 /// A boxed, `Send` future borrowing for `'a` (the return type of the handler methods).
@@ -63,6 +64,42 @@ pub trait NamespaceHandler: Send + Sync + 'static {
     /// emit. The default does nothing.
     fn disconnect<'a>(&'a self, socket: &'a Socket, reason: DisconnectReason) -> BoxFuture<'a, ()> {
         let _ = (socket, reason);
+        Box::pin(std::future::ready(()))
+    }
+
+    /// Another server of the cluster emitted an event to namespace `ns` with
+    /// [`Namespace::server_side_emit`] (or Node's `serverSideEmit`). When it waits for an
+    /// answer, [`IncomingEvent::take_ack`] gives the means to send one (its first
+    /// argument travels). Events from other servers are handled in arrival order, as a
+    /// socket's are.
+    ///
+    /// The default ignores them (a sender waiting for an answer then times out, as with
+    /// a Node server that has no listener for the event).
+    ///
+    /// ```
+    /// use socketio_runtime::namespace::{BoxFuture, Namespace, NamespaceHandler};
+    /// use socketio_runtime::socket::{IncomingEvent, Socket};
+    ///
+    /// struct Chat;
+    ///
+    /// impl NamespaceHandler for Chat {
+    ///     fn event<'a>(&'a self, _: &'a Socket, _: IncomingEvent) -> BoxFuture<'a, ()> {
+    ///         Box::pin(async {})
+    ///     }
+    ///
+    ///     fn server_event<'a>(&'a self, ns: &'a Namespace, mut event: IncomingEvent) -> BoxFuture<'a, ()> {
+    ///         Box::pin(async move {
+    ///             if event.name() == "local-users?" {
+    ///                 if let Some(ack) = event.take_ack() {
+    ///                     let _ = ack.send(ns.sockets().len());
+    ///                 }
+    ///             }
+    ///         })
+    ///     }
+    /// }
+    /// ```
+    fn server_event<'a>(&'a self, ns: &'a Namespace, event: IncomingEvent) -> BoxFuture<'a, ()> {
+        tracing::debug!(ns = ns.name(), event = event.name(), "server-side event with no handler ignored");
         Box::pin(std::future::ready(()))
     }
 }

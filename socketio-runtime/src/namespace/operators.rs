@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Namespace;
-use crate::adapter::{BroadcastOptions, IntoRooms, Room};
+use crate::adapter::{AdapterError, BroadcastOptions, IntoRooms, Room};
 use crate::engine::Sid;
 use crate::protocol::encode;
 use crate::socket::{AckCollector, AckResponse, BroadcastAckError, EmitError, Event, Socket};
@@ -33,12 +33,11 @@ use crate::socket::{AckCollector, AckResponse, BroadcastAckError, EmitError, Eve
 pub struct BroadcastOperators {
     ns: Namespace,
     opts: BroadcastOptions,
-    timeout: Option<Duration>,
 }
 
 impl BroadcastOperators {
     pub(crate) fn new(ns: Namespace, opts: BroadcastOptions) -> BroadcastOperators {
-        BroadcastOperators { ns, opts, timeout: None }
+        BroadcastOperators { ns, opts }
     }
 
     /// Adds a target room (sockets in any target room are reached).
@@ -67,7 +66,23 @@ impl BroadcastOperators {
     /// How long [`emit_with_ack`](Self::emit_with_ack) waits (default: the server's
     /// `ack_timeout`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.opts.flags.timeout = Some(timeout);
+        self
+    }
+
+    /// Lets the packet be dropped for clients that cannot take it now (Node's
+    /// `volatile`): those still being connected, and those whose outbound queue is full,
+    /// which are then not disconnected for it. For frequent updates that the next one
+    /// replaces (positions, tickers).
+    pub fn volatile(mut self) -> Self {
+        self.opts.flags.volatile = true;
+        self
+    }
+
+    /// Sets Node's `compress` flag, carried to the other servers of a cluster (this
+    /// server does not compress frames).
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.opts.flags.compress = Some(compress);
         self
     }
 
@@ -97,11 +112,12 @@ impl BroadcastOperators {
         event: &str,
         args: impl Serialize,
     ) -> impl Future<Output = Result<Vec<AckResponse>, BroadcastAckError>> + Send + 'static {
-        let timeout = self.timeout.unwrap_or_else(|| self.ns.ack_timeout());
+        let mut opts = self.opts;
+        let timeout = *opts.flags.timeout.get_or_insert_with(|| self.ns.ack_timeout());
         let id = self.ns.next_ack_id();
         let sent = encode::event(self.ns.name(), event, &args, Some(id)).map(|packet| {
             let acks = AckCollector::new();
-            self.ns.adapter().broadcast_with_ack(&packet, id, &self.opts, &acks);
+            self.ns.adapter().broadcast_with_ack(&packet, &opts, &acks);
             acks
         });
         async move {
@@ -112,8 +128,8 @@ impl BroadcastOperators {
         }
     }
 
-    /// The selected sockets, on every server.
-    pub async fn fetch_sockets(self) -> Vec<FetchedSocket> {
+    /// The selected sockets, on every server; see [`Namespace::fetch_sockets`].
+    pub async fn fetch_sockets(self) -> Result<Vec<FetchedSocket>, AdapterError> {
         self.ns.adapter().fetch_sockets(&self.opts).await
     }
 
@@ -133,15 +149,22 @@ impl BroadcastOperators {
     }
 }
 
-/// A socket found by `fetch_sockets`: on this server (then [`FetchedSocket::local`]
+/// A socket found by `fetch_sockets`: on this server (then [`FetchedSocket::as_local`]
 /// gives the [`Socket`]) or, with a cluster adapter, on another one. Its operations
-/// go through the adapter, so they work in both cases.
+/// go through the adapter, so they work in both cases; its handshake and data are
+/// JSON, as other servers (Node's included) describe their sockets.
 #[derive(Clone, Debug)]
 pub struct FetchedSocket {
     id: Sid,
     rooms: Vec<Room>,
     ns: Namespace,
-    local: Option<Socket>,
+    place: Place,
+}
+
+#[derive(Clone, Debug)]
+enum Place {
+    Local(Socket),
+    Remote { handshake: serde_json::Value, data: serde_json::Value },
 }
 
 impl FetchedSocket {
@@ -151,13 +174,22 @@ impl FetchedSocket {
             id: socket.id().clone(),
             rooms: socket.rooms(),
             ns: socket.ns().clone(),
-            local: Some(socket),
+            place: Place::Local(socket),
         }
     }
 
-    /// A socket of another server, as a cluster adapter reports it.
-    pub fn remote(ns: Namespace, id: Sid, rooms: Vec<Room>) -> FetchedSocket {
-        FetchedSocket { id, rooms, ns, local: None }
+    /// A socket of another server, as a cluster adapter reports it: its id and rooms,
+    /// its handshake (as [`Handshake::to_json`](crate::socket::Handshake::to_json)
+    /// describes one) and its data (Node's `socket.data`, [`Socket::public_data`] of a
+    /// Rust server).
+    pub fn remote(
+        ns: Namespace,
+        id: Sid,
+        rooms: Vec<Room>,
+        handshake: serde_json::Value,
+        data: serde_json::Value,
+    ) -> FetchedSocket {
+        FetchedSocket { id, rooms, ns, place: Place::Remote { handshake, data } }
     }
 
     /// The socket id.
@@ -172,7 +204,29 @@ impl FetchedSocket {
 
     /// The socket, if it is on this server.
     pub fn as_local(&self) -> Option<&Socket> {
-        self.local.as_ref()
+        match &self.place {
+            Place::Local(socket) => Some(socket),
+            Place::Remote { .. } => None,
+        }
+    }
+
+    /// Its handshake, as Node describes one: `headers`, `time`, `address`, `xdomain`,
+    /// `secure`, `issued`, `url`, `query`, `auth` (see
+    /// [`Handshake::to_json`](crate::socket::Handshake::to_json)).
+    pub fn handshake(&self) -> serde_json::Value {
+        match &self.place {
+            Place::Local(socket) => socket.handshake().to_json(),
+            Place::Remote { handshake, .. } => handshake.clone(),
+        }
+    }
+
+    /// Its data as other servers see it: [`Socket::public_data`] of a socket of a Rust
+    /// server, `socket.data` of a Node one.
+    pub fn data(&self) -> serde_json::Value {
+        match &self.place {
+            Place::Local(socket) => socket.public_data(),
+            Place::Remote { data, .. } => data.clone(),
+        }
     }
 
     fn only_me(&self) -> BroadcastOperators {
@@ -181,9 +235,9 @@ impl FetchedSocket {
 
     /// Emits to this socket.
     pub fn emit(&self, event: &str, args: impl Serialize) -> Result<(), EmitError> {
-        match &self.local {
-            Some(socket) => socket.emit(event, args),
-            None => self.only_me().emit(event, args),
+        match &self.place {
+            Place::Local(socket) => socket.emit(event, args),
+            Place::Remote { .. } => self.only_me().emit(event, args),
         }
     }
 

@@ -15,6 +15,9 @@ use super::binary::Binary;
 use super::json;
 use crate::engine::Str;
 
+/// How deep received arguments may nest (serde_json's own limit).
+const MAX_DEPTH: usize = 128;
+
 /// An argument could not be read as the type asked for.
 ///
 /// ```
@@ -130,6 +133,67 @@ impl Args {
     /// No arguments.
     pub fn empty() -> Args {
         Args { text: Str::from(""), elems: Vec::new(), attachments: Vec::new(), lone_surrogates: false }
+    }
+
+    /// The arguments of a JSON array, whose `{"_placeholder":true,"num":N}` objects stand
+    /// for `attachments[N]`: what a cluster adapter received from another server.
+    ///
+    /// The text is untrusted: it must be an array nested at most 128 deep, and every
+    /// placeholder must name an attachment (as the decoder requires of clients).
+    ///
+    /// ```
+    /// use socketio_runtime::protocol::{Args, Binary};
+    /// let args = Args::from_json(r#"["hi",{"_placeholder":true,"num":0}]"#, vec![vec![1u8].into()]).unwrap();
+    /// assert_eq!(args.get::<String>(0).unwrap(), "hi");
+    /// assert_eq!(args.get::<Binary>(1).unwrap().as_ref(), &[1]);
+    /// assert!(Args::from_json(r#"{"not":"an array"}"#, vec![]).is_err());
+    /// assert!(Args::from_json(r#"[{"_placeholder":true,"num":1}]"#, vec![]).is_err());
+    /// ```
+    pub fn from_json(text: impl Into<String>, attachments: Vec<Bytes>) -> Result<Args, serde_json::Error> {
+        use serde::de::Error;
+        let text: String = text.into();
+        let lone = json::scan(&text, MAX_DEPTH)
+            .map_err(|_| serde_json::Error::custom("arguments nested too deep"))?
+            .lone_surrogates;
+        let ranges = {
+            let elems: Vec<&RawValue> = serde_json::from_str(&text)?;
+            let base = text.as_ptr() as usize;
+            elems
+                .iter()
+                .map(|raw| {
+                    let start = raw.get().as_ptr() as usize - base;
+                    start..start + raw.get().len()
+                })
+                .collect()
+        };
+        let checked = if lone { json::replace_lone_surrogates(&text) } else { String::new() };
+        let placeholders_ok =
+            binary::check_placeholders(if lone { &checked } else { &text }, attachments.len());
+        if !placeholders_ok {
+            return Err(serde_json::Error::custom("a binary placeholder names no attachment"));
+        }
+        let mut args = Args::new(Str::from(text), ranges, lone);
+        args.attachments = attachments;
+        Ok(args)
+    }
+
+    /// The arguments `args` makes when emitted: a tuple (or an array) is several
+    /// arguments, `()` none, anything else one; [`Binary`](super::Binary) values become
+    /// attachments.
+    ///
+    /// ```
+    /// use socketio_runtime::protocol::{Args, Binary};
+    /// let args = Args::from_value(&("a", 2, Binary::from(vec![3u8]))).unwrap();
+    /// assert_eq!(args.len(), 3);
+    /// assert_eq!(args.raw(2), Some(r#"{"_placeholder":true,"num":0}"#));
+    /// assert_eq!(args.attachments().len(), 1);
+    /// assert!(Args::from_value(&()).unwrap().is_empty());
+    /// assert_eq!(Args::from_value(&vec![1, 2]).unwrap().get::<Vec<u8>>(0).unwrap(), [1, 2]);
+    /// ```
+    pub fn from_value<A: Serialize + ?Sized>(args: &A) -> Result<Args, super::EncodeError> {
+        let (text, attachments) = super::encode::args_array(args)?;
+        // Our own output: an array with valid placeholders.
+        Ok(Args::from_json(text, attachments)?)
     }
 
     pub(crate) fn set_attachments(&mut self, attachments: Vec<Bytes>) {

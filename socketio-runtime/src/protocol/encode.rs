@@ -38,10 +38,27 @@ pub struct EncodeError(#[from] serde_json::Error);
 
 /// A packet ready for the wire: its text frame, then its binary attachments. Cloning it
 /// (or calling [`EncodedPacket::outgoing`]) copies reference counts, not bytes.
+///
+/// An EVENT or ACK also says where its JSON array starts in the frame, so that a cluster
+/// adapter can publish the event (name, arguments, attachments) without parsing the
+/// frame back:
+///
+/// ```
+/// use socketio_runtime::protocol::{encode, Binary};
+/// let p = encode::event("/chat", "file", &("a", Binary::from(vec![7u8])), Some(3)).unwrap();
+/// assert_eq!(p.frame().as_text(), Some(r#"451-/chat,3["file","a",{"_placeholder":true,"num":0}]"#));
+/// assert_eq!(p.data_json(), Some(r#"["file","a",{"_placeholder":true,"num":0}]"#));
+/// assert_eq!(p.ack_id(), Some(3));
+/// assert_eq!(p.attachments().len(), 1);
+/// assert_eq!(encode::disconnect("/").data_json(), None);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncodedPacket {
     frame: Frame,
     attachments: Vec<Bytes>,
+    /// Where the JSON array of an EVENT or ACK starts in the frame's text.
+    data_start: Option<usize>,
+    ack_id: Option<u64>,
 }
 
 impl EncodedPacket {
@@ -53,6 +70,18 @@ impl EncodedPacket {
     /// The binary attachments, in placeholder order.
     pub fn attachments(&self) -> &[Bytes] {
         &self.attachments
+    }
+
+    /// The JSON array of an EVENT (`["name",args...]`) or an ACK (`[args...]`), a slice
+    /// of the frame: binary arguments appear as `{"_placeholder":true,"num":N}`, standing
+    /// for [`EncodedPacket::attachments`]`[N]`. `None` for other packets.
+    pub fn data_json(&self) -> Option<&str> {
+        self.frame.as_text()?.get(self.data_start?..)
+    }
+
+    /// The ack id the packet carries (an EVENT that asks for an ack, or an ACK).
+    pub fn ack_id(&self) -> Option<u64> {
+        self.ack_id
     }
 
     /// Whether the packet has attachments.
@@ -79,7 +108,7 @@ pub fn connect(nsp: &str, sid: &str) -> EncodedPacket {
     buf.extend_from_slice(b"{\"sid\":");
     json_into(&mut buf, sid);
     buf.push(b'}');
-    finish(buf, Vec::new())
+    finish(buf, Vec::new(), None, None)
 }
 
 /// CONNECT_ERROR: `44[/nsp,]{"message":"...","data":...}` (`data` only when given).
@@ -100,7 +129,7 @@ pub fn connect_error(nsp: &str, message: &str, data: Option<&serde_json::Value>)
         json_into(&mut buf, data);
     }
     buf.push(b'}');
-    finish(buf, Vec::new())
+    finish(buf, Vec::new(), None, None)
 }
 
 /// DISCONNECT: `41[/nsp,]`.
@@ -111,7 +140,7 @@ pub fn connect_error(nsp: &str, message: &str, data: Option<&serde_json::Value>)
 /// assert_eq!(encode::disconnect("/").frame().as_text(), Some("41"));
 /// ```
 pub fn disconnect(nsp: &str) -> EncodedPacket {
-    finish(header(PacketType::Disconnect, nsp, None, 0), Vec::new())
+    finish(header(PacketType::Disconnect, nsp, None, 0), Vec::new(), None, None)
 }
 
 /// EVENT (or BINARY_EVENT when the arguments hold a [`Binary`](super::Binary)):
@@ -123,22 +152,37 @@ pub fn event<A: Serialize + ?Sized>(
     id: Option<u64>,
 ) -> Result<EncodedPacket, EncodeError> {
     let mut buf = header(PacketType::Event, nsp, id, 32 + name.len());
+    let data_start = buf.len();
     buf.push(b'[');
     json_into(&mut buf, name);
     let (written, attachments) = with_outgoing(|| write_args(&mut buf, args, false));
     written?;
     buf.push(b']');
-    Ok(finish(buf, attachments))
+    Ok(finish(buf, attachments, Some(data_start), id))
 }
 
 /// ACK (or BINARY_ACK): `43[/nsp,]id[args...]`.
 pub fn ack<A: Serialize + ?Sized>(nsp: &str, id: u64, args: &A) -> Result<EncodedPacket, EncodeError> {
     let mut buf = header(PacketType::Ack, nsp, Some(id), 32);
+    let data_start = buf.len();
     buf.push(b'[');
     let (written, attachments) = with_outgoing(|| write_args(&mut buf, args, true));
     written?;
     buf.push(b']');
-    Ok(finish(buf, attachments))
+    Ok(finish(buf, attachments, Some(data_start), Some(id)))
+}
+
+/// The arguments as a JSON array (`[a,b]`), with their attachments: what
+/// [`Args::from_value`](super::Args::from_value) reads back.
+pub(crate) fn args_array<A: Serialize + ?Sized>(args: &A) -> Result<(String, Vec<Bytes>), EncodeError> {
+    let mut buf = Vec::with_capacity(32);
+    buf.push(b'[');
+    let (written, attachments) = with_outgoing(|| write_args(&mut buf, args, true));
+    written?;
+    buf.push(b']');
+    // Only UTF-8 was written (serde_json's output).
+    let text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((text, attachments))
 }
 
 /// `4<type>[<nsp>,][<id>]` in a fresh frame buffer.
@@ -157,7 +201,12 @@ fn header(ty: PacketType, nsp: &str, id: Option<u64>, extra: usize) -> Vec<u8> {
 }
 
 /// Turns a finished buffer into the packet; a binary packet gets its `5<n>-`/`6<n>-`.
-fn finish(mut buf: Vec<u8>, attachments: Vec<Bytes>) -> EncodedPacket {
+fn finish(
+    mut buf: Vec<u8>,
+    attachments: Vec<Bytes>,
+    mut data_start: Option<usize>,
+    ack_id: Option<u64>,
+) -> EncodedPacket {
     if !attachments.is_empty() {
         if let Some(ty) = buf.get_mut(1) {
             *ty = match *ty {
@@ -168,10 +217,11 @@ fn finish(mut buf: Vec<u8>, attachments: Vec<Bytes>) -> EncodedPacket {
         }
         let count = format!("{}-", attachments.len());
         buf.splice(2..2, count.bytes());
+        data_start = data_start.map(|start| start + count.len());
     }
     // Only UTF-8 was written (ASCII, `&str`s and serde_json's output).
     let text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    EncodedPacket { frame: Frame::from_text_buffer(text), attachments }
+    EncodedPacket { frame: Frame::from_text_buffer(text), attachments, data_start, ack_id }
 }
 
 /// Writes a value that cannot fail to serialize (strings, `Value`s).

@@ -119,7 +119,7 @@ impl<H: EngineHandler> Engine<H> {
     /// Closes every session with `server shutting down`.
     pub fn close_all(&self) {
         for socket in self.inner.registry.all() {
-            let _ = socket.shared.control_tx.send(Control::Close(CloseReason::ServerShuttingDown));
+            let _ = socket.control(Control::Close(CloseReason::ServerShuttingDown));
         }
     }
 
@@ -172,10 +172,21 @@ impl<H: EngineHandler> Engine<H> {
         }
     }
 
+    /// The handshake a session keeps. Header values and the URI are copied, not cloned:
+    /// hyper's are slices of its 8 KiB connection read buffer, which a clone would keep
+    /// alive for the whole session.
     fn request_info<B>(req: &Request<B>) -> RequestInfo {
+        let mut headers = http::HeaderMap::with_capacity(req.headers().len());
+        for (name, value) in req.headers() {
+            if let Ok(mut owned) = HeaderValue::from_bytes(value.as_bytes()) {
+                owned.set_sensitive(value.is_sensitive());
+                headers.append(name.clone(), owned);
+            }
+        }
+        let uri = http::Uri::try_from(req.uri().to_string()).unwrap_or_else(|_| req.uri().clone());
         RequestInfo {
-            headers: req.headers().clone(),
-            uri: req.uri().clone(),
+            headers,
+            uri,
             remote_addr: req.extensions().get::<RemoteAddr>().map(|r| r.0),
             time: SystemTime::now(),
         }
@@ -199,7 +210,7 @@ impl<H: EngineHandler> Engine<H> {
     /// Starts a session's task: on polling, or on a WebSocket that already has its 101.
     fn start_session(&self, sid: Sid, info: RequestInfo, ws: Option<WsStream>) {
         let kind = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
-        let (socket, data_rx, control_rx) =
+        let (socket, outbox) =
             EngineSocket::new(sid.clone(), info, kind, self.inner.config.max_buffered_bytes);
         self.inner.registry.insert(socket.clone());
         // A polling session's handshake is the body of the GET that opened it.
@@ -210,8 +221,7 @@ impl<H: EngineHandler> Engine<H> {
             self.inner.handler.clone(),
             self.inner.config.clone(),
             self.inner.registry.clone(),
-            data_rx,
-            control_rx,
+            outbox,
             ws,
         );
         tokio::spawn(connection.run(open).instrument(span));
@@ -281,7 +291,7 @@ impl<H: EngineHandler> Engine<H> {
             Method::POST => {
                 if socket.shared.post_in_flight.swap(true, Ordering::AcqRel) {
                     debug!("overlapping POST: closing the session");
-                    let _ = socket.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+                    let _ = socket.control(Control::Close(CloseReason::TransportError));
                     return Err(EngineError::TransportError("overlapping POST"));
                 }
                 let result = self.read_post(&socket, req).await;
@@ -303,7 +313,7 @@ impl<H: EngineHandler> Engine<H> {
             .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
         if binary {
             // EIO 4 never sends binary bodies (CVE-2026-59725: answer, then close).
-            let _ = socket.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+            let _ = socket.control(Control::Close(CloseReason::TransportError));
             return Err(EngineError::TransportError("binary body"));
         }
         let limit = self.inner.config.max_payload;
@@ -311,7 +321,7 @@ impl<H: EngineHandler> Engine<H> {
             Ok(collected) => collected.to_bytes(),
             Err(e) => {
                 let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
-                let _ = socket.shared.control_tx.send(Control::Close(CloseReason::TransportError));
+                let _ = socket.control(Control::Close(CloseReason::TransportError));
                 return Err(if too_large {
                     debug!(limit, "POST body above maxPayload: closing the session");
                     EngineError::PayloadTooLarge
@@ -343,9 +353,7 @@ impl<H: EngineHandler> Engine<H> {
             match hyper::upgrade::on(req).await {
                 Ok(upgraded) => {
                     let ws = websocket::from_upgraded(upgraded, &config).await;
-                    if let Err(Control::Upgrade(mut ws)) =
-                        socket.shared.control_tx.send(Control::Upgrade(Box::new(ws))).map_err(|e| e.0)
-                    {
+                    if let Err(Control::Upgrade(mut ws)) = socket.control(Control::Upgrade(Box::new(ws))) {
                         let _ = ws.close(None).await;
                     }
                 }
@@ -368,7 +376,7 @@ fn req_parts_clone(req: &Request<Incoming>) -> http::request::Parts {
 }
 
 fn send_control(socket: &EngineSocket, control: Control) -> Result<(), EngineError> {
-    socket.shared.control_tx.send(control).map_err(|_| EngineError::UnknownSid)
+    socket.control(control).map_err(|_| EngineError::UnknownSid)
 }
 
 fn text_response(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {

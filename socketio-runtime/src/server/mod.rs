@@ -179,6 +179,11 @@ impl Server {
                     }
                 }
             });
+            // Let the new connection start before the next one is accepted: the runtime
+            // runs the most recently spawned task first, which would serve two requests
+            // that arrive together in the reverse order (a client's pending poll, then
+            // its close, must be seen in that order).
+            tokio::task::yield_now().await;
         }
         info!("shutting down");
         let _ = closing_tx.send(true);

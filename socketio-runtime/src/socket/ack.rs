@@ -33,9 +33,10 @@ pub enum AckError {
 /// One client's answer to a broadcast with ack.
 #[derive(Debug, Clone)]
 pub struct AckResponse {
-    /// The socket that answered.
-    pub socket: Sid,
-    /// Its ack arguments.
+    /// The socket that answered, when it is on this server; `None` for a client of
+    /// another server (the cluster protocol does not say which).
+    pub socket: Option<Sid>,
+    /// Its ack arguments (only the first travels between servers, as in Node).
     pub args: Args,
 }
 
@@ -91,7 +92,7 @@ impl PendingAcks {
             AckTarget::One(tx) => {
                 let _ = tx.send(args);
             }
-            AckTarget::Many(collector) => collector.respond(socket.clone(), args),
+            AckTarget::Many(collector) => collector.respond(Some(socket.clone()), args),
         }
         true
     }
@@ -200,14 +201,24 @@ impl std::fmt::Debug for AckFuture {
 /// [`AckCollector::counted`]; the broadcast completes when every expected answer came.
 ///
 /// ```
+/// use socketio_runtime::protocol::Args;
 /// use socketio_runtime::socket::AckCollector;
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let c = AckCollector::new();
 /// c.expect(2);
 /// c.counted();
 /// assert!(!c.is_complete());
+/// c.respond(None, Args::from_value(&"one").unwrap());
+/// c.respond(None, Args::from_value(&"two").unwrap());
+/// let answers = c.wait(std::time::Duration::from_secs(1)).await.unwrap();
+/// assert_eq!(answers.len(), 2);
+/// # });
 /// ```
 #[derive(Clone, Default)]
 pub struct AckCollector(Arc<CollectorInner>);
+
+/// What [`AckCollector::with_listener`] calls with each answer.
+type Listener = Box<dyn Fn(&AckResponse) + Send + Sync>;
 
 #[derive(Default)]
 struct CollectorInner {
@@ -215,6 +226,7 @@ struct CollectorInner {
     notify: Notify,
     /// Sockets whose ack map holds this collector, to forget it once done.
     waiting: Mutex<Vec<(Socket, u64)>>,
+    listener: Option<Listener>,
 }
 
 #[derive(Default)]
@@ -228,6 +240,44 @@ impl AckCollector {
     /// A collector expecting no answer yet.
     pub fn new() -> AckCollector {
         AckCollector::default()
+    }
+
+    /// A collector that also hands each answer to `listener` as it comes (on the task
+    /// that received it: keep it short). This is how a cluster adapter answers another
+    /// server's broadcast with acks, with the official semantics: one ack id of the
+    /// namespace for every local recipient, each answer forwarded to the requester.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use socketio_runtime::adapter::{Adapter, BroadcastOptions};
+    /// use socketio_runtime::namespace::Namespace;
+    /// use socketio_runtime::protocol::encode;
+    /// use socketio_runtime::socket::AckCollector;
+    ///
+    /// /// Sends another server's event to the local sockets it selects and forwards
+    /// /// their answers; returns how many sockets it was sent to.
+    /// fn answer_remote_broadcast(ns: &Namespace, local: &dyn Adapter, event: &str, opts: &BroadcastOptions) -> usize {
+    ///     let acks = AckCollector::with_listener(|answer| println!("forward {:?}", answer.args));
+    ///     let Ok(packet) = encode::event(ns.name(), event, &(), Some(ns.next_ack_id())) else { return 0 };
+    ///     local.broadcast_with_ack(&packet, opts, &acks);
+    ///     let count = acks.expected();
+    ///     // Forget the recipients that did not answer after the request's timeout.
+    ///     tokio::spawn(acks.wait(opts.flags.timeout.unwrap_or(Duration::from_secs(5))));
+    ///     count
+    /// }
+    /// ```
+    pub fn with_listener(listener: impl Fn(&AckResponse) + Send + Sync + 'static) -> AckCollector {
+        AckCollector(Arc::new(CollectorInner {
+            state: Mutex::default(),
+            notify: Notify::new(),
+            waiting: Mutex::default(),
+            listener: Some(Box::new(listener)),
+        }))
+    }
+
+    /// How many answers are expected so far.
+    pub fn expected(&self) -> usize {
+        self.lock().expected
     }
 
     fn lock(&self) -> MutexGuard<'_, Collected> {
@@ -246,9 +296,14 @@ impl AckCollector {
         self.0.notify.notify_one();
     }
 
-    /// A recipient answered.
-    pub fn respond(&self, socket: Sid, args: Args) {
-        self.lock().responses.push(AckResponse { socket, args });
+    /// A recipient answered: a local socket (`Some(id)`), or a client of another
+    /// server (`None`).
+    pub fn respond(&self, socket: Option<Sid>, args: Args) {
+        let response = AckResponse { socket, args };
+        if let Some(listener) = &self.0.listener {
+            listener(&response);
+        }
+        self.lock().responses.push(response);
         self.0.notify.notify_one();
     }
 
@@ -278,8 +333,9 @@ impl AckCollector {
         socket.inner().acks.remove(id);
     }
 
-    /// Waits for completion or `timeout`.
-    pub(crate) async fn wait(self, timeout: Duration) -> Result<Vec<AckResponse>, BroadcastAckError> {
+    /// Waits until every expected answer came, or `timeout`; then forgets the local
+    /// recipients that did not answer (their late answers are ignored).
+    pub async fn wait(self, timeout: Duration) -> Result<Vec<AckResponse>, BroadcastAckError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let complete = loop {
             let notified = self.0.notify.notified();

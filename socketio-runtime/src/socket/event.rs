@@ -25,8 +25,10 @@ pub trait Event: Serialize {
     const NAME: &'static str;
 }
 
-/// An event a client emitted: its name, its arguments, and the means to acknowledge it
-/// if the client asked for an ack.
+/// An event a client emitted (or, in
+/// [`NamespaceHandler::server_event`](crate::namespace::NamespaceHandler::server_event),
+/// another server): its name, its arguments, and the means to acknowledge it if the
+/// sender asked for an ack.
 ///
 /// ```
 /// use socketio_runtime::socket::IncomingEvent;
@@ -96,29 +98,72 @@ impl IncomingEvent {
     }
 }
 
-/// Sends the acknowledgement of one event: `43[/nsp,]<id>[args...]` (or a binary ack).
-/// It is consumed by [`AckSender::send`], so a client gets at most one ack per event;
-/// dropping it sends nothing.
-#[derive(Debug)]
-pub struct AckSender {
-    socket: Socket,
-    id: u64,
+/// Sends the acknowledgement of one event: to a client, `43[/nsp,]<id>[args...]` (or a
+/// binary ack); to another server, what its adapter carries back. It is consumed by
+/// [`AckSender::send`], so a sender gets at most one ack per event; dropping it sends
+/// nothing.
+pub struct AckSender(To);
+
+enum To {
+    Client { socket: Socket, id: u64 },
+    Elsewhere(Box<dyn FnOnce(Args) + Send>),
 }
 
 impl AckSender {
     pub(crate) fn new(socket: Socket, id: u64) -> AckSender {
-        AckSender { socket, id }
+        AckSender(To::Client { socket, id })
     }
 
-    /// The ack id the client chose.
-    pub fn id(&self) -> u64 {
-        self.id
+    /// An ack whose arguments go to `f`: how a cluster adapter answers another server's
+    /// event (see [`LocalNamespace::server_event`](crate::adapter::LocalNamespace::server_event)).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use socketio_runtime::protocol::Args;
+    /// use socketio_runtime::socket::AckSender;
+    /// let answer = Arc::new(Mutex::new(None));
+    /// let slot = answer.clone();
+    /// let ack = AckSender::from_fn(move |args: Args| *slot.lock().unwrap() = Some(args));
+    /// assert_eq!(ack.id(), None);
+    /// ack.send(("pong", 1)).unwrap();
+    /// assert_eq!(answer.lock().unwrap().as_ref().unwrap().get::<String>(0).unwrap(), "pong");
+    /// ```
+    pub fn from_fn(f: impl FnOnce(Args) + Send + 'static) -> AckSender {
+        AckSender(To::Elsewhere(Box::new(f)))
+    }
+
+    /// The ack id the client chose; `None` for an answer to another server.
+    pub fn id(&self) -> Option<u64> {
+        match &self.0 {
+            To::Client { id, .. } => Some(*id),
+            To::Elsewhere(_) => None,
+        }
     }
 
     /// Sends the ack. `args` follows the rules of [`Socket::emit`]: a tuple is several
-    /// arguments, `()` none, anything else one.
+    /// arguments, `()` none, anything else one. Another server receives only the first
+    /// argument, as Node's do.
     pub fn send(self, args: impl Serialize) -> Result<(), EmitError> {
-        let packet = encode::ack(self.socket.ns().name(), self.id, &args)?;
-        self.socket.send_packet(&packet)
+        match self.0 {
+            To::Client { socket, id } => {
+                let packet = encode::ack(socket.ns().name(), id, &args)?;
+                socket.send_packet(&packet)
+            }
+            To::Elsewhere(f) => {
+                f(Args::from_value(&args)?);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for AckSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            To::Client { socket, id } => {
+                f.debug_struct("AckSender").field("socket", socket.id()).field("id", id).finish()
+            }
+            To::Elsewhere(_) => f.debug_struct("AckSender").field("to", &"another server").finish(),
+        }
     }
 }

@@ -46,6 +46,11 @@ pub enum EmitError {
     Disconnected,
 }
 
+/// [`Socket::set_public_data`]'s slot among the typed data (a type nobody else can name),
+/// so that a socket without public data pays nothing for it.
+#[derive(Clone)]
+struct PublicData(serde_json::Value);
+
 /// One client in one namespace: a cheap handle to clone and keep anywhere.
 ///
 /// Emitting never waits: the packet goes into the client's bounded outbound queue. A
@@ -118,6 +123,35 @@ impl Socket {
     /// Typed per-socket data.
     pub fn data(&self) -> &SocketData {
         &self.0.data
+    }
+
+    /// Sets what this socket shows as its data to [`Namespace::fetch_sockets`] on
+    /// other servers ([`FetchedSocket::data`](crate::namespace::FetchedSocket::data);
+    /// Node's `socket.data`, which a Node server in the cluster reads as `data` of the
+    /// `RemoteSocket`). Unlike [`Socket::data`], which stays in this process and is
+    /// typed, this is JSON, public to every server of the cluster: put there only what
+    /// they may see.
+    ///
+    /// ```
+    /// # fn f(socket: &socketio_runtime::socket::Socket) -> Result<(), serde_json::Error> {
+    /// #[derive(serde::Serialize)]
+    /// struct Profile { user: String, admin: bool }
+    /// socket.set_public_data(Profile { user: "ann".into(), admin: false })?;
+    /// assert_eq!(socket.public_data()["user"], "ann");
+    /// # Ok(()) }
+    /// ```
+    pub fn set_public_data(&self, data: impl Serialize) -> Result<(), serde_json::Error> {
+        self.0.data.insert(PublicData(serde_json::to_value(data)?));
+        Ok(())
+    }
+
+    /// What [`Socket::set_public_data`] set; `{}` (Node's default `socket.data`) until
+    /// then.
+    pub fn public_data(&self) -> serde_json::Value {
+        match self.0.data.get::<PublicData>() {
+            Some(PublicData(value)) => value,
+            None => serde_json::Value::Object(serde_json::Map::new()),
+        }
     }
 
     /// Whether the socket is connected to its namespace (not before the connect
@@ -265,6 +299,22 @@ impl Socket {
                 Ok(())
             }
             State::Connecting(_) => Err(EmitError::Send(SendError::Full)),
+            State::Disconnected => Err(EmitError::Disconnected),
+        }
+    }
+
+    /// Queues an encoded packet unless the client cannot take it now (Node's
+    /// `volatile`): a socket whose connect handler still runs, or whose outbound queue
+    /// is full, is skipped (`Ok(false)`), and not disconnected for it.
+    pub fn send_packet_volatile(&self, packet: &EncodedPacket) -> Result<bool, EmitError> {
+        let state = self.state();
+        match &*state {
+            State::Connected => match self.0.engine.try_send(packet.outgoing()) {
+                Ok(()) => Ok(true),
+                Err(SendError::Full) => Ok(false),
+                Err(e) => Err(EmitError::Send(e)),
+            },
+            State::Connecting(_) => Ok(false),
             State::Disconnected => Err(EmitError::Disconnected),
         }
     }

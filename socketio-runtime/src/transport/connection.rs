@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
@@ -31,6 +31,10 @@ const WRITE_BATCH: usize = 64;
 /// How long a closing polling session waits for a GET to deliver its close (Node's
 /// `closeTimeout`).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client that closed with a POST while no GET was pending may still have
+/// one arrive: a client sends both at once, and two connections may be served out of
+/// order. That GET gets the noop it would have had, not a 400.
+const CLIENT_CLOSE_GRACE: Duration = Duration::from_millis(100);
 
 type PollReply = oneshot::Sender<Result<Bytes, EngineError>>;
 
@@ -41,8 +45,8 @@ enum Transport {
 }
 
 enum Event {
-    Control(Option<Control>),
-    Data(Option<Outgoing>),
+    Control(Control),
+    Data(Outgoing),
     Ws(Option<Result<WsMessage, WsError>>),
     Probe(Option<Result<WsMessage, WsError>>),
     Timer,
@@ -55,6 +59,9 @@ enum End {
     Now(CloseReason),
     /// After the queued frames and a close packet reach the client.
     Graceful(CloseReason),
+    /// The client closed with a POST while no GET was pending: a GET sent with it may
+    /// still arrive (`transport close`).
+    ClientClosedPolling,
 }
 
 pub(crate) struct Connection<H: EngineHandler> {
@@ -63,8 +70,8 @@ pub(crate) struct Connection<H: EngineHandler> {
     config: Arc<EngineConfig>,
     registry: Registry,
     session: Session,
+    /// The session's queues: frames for the client, requests for this task.
     data_rx: Outbox,
-    control_rx: mpsc::UnboundedReceiver<Control>,
     transport: Transport,
     probe: Option<Box<WsStream>>,
     /// Engine packets (pings, noops) waiting for a poll.
@@ -90,7 +97,6 @@ impl<H: EngineHandler> Connection<H> {
         config: Arc<EngineConfig>,
         registry: Registry,
         data_rx: Outbox,
-        control_rx: mpsc::UnboundedReceiver<Control>,
         ws: Option<WsStream>,
     ) -> Self {
         let kind = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
@@ -102,7 +108,6 @@ impl<H: EngineHandler> Connection<H> {
             registry,
             session,
             data_rx,
-            control_rx,
             transport: ws.map_or(Transport::Polling, Transport::WebSocket),
             probe: None,
             buffer: Vec::new(),
@@ -137,6 +142,7 @@ impl<H: EngineHandler> Connection<H> {
             };
             let reason = match end {
                 End::Now(r) | End::Graceful(r) => r,
+                End::ClientClosedPolling => CloseReason::TransportClose,
             };
             debug!(%reason, "session closed");
             self.handler.close(state, reason);
@@ -145,6 +151,11 @@ impl<H: EngineHandler> Connection<H> {
             match end {
                 End::Now(reason) => Box::pin(self.close_now(reason)).await,
                 End::Graceful(reason) => Box::pin(self.close_gracefully(reason)).await,
+                End::ClientClosedPolling => {
+                    if let Some(poll) = Box::pin(self.wait_for_poll(CLIENT_CLOSE_GRACE)).await {
+                        let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                    }
+                }
             }
             self.registry.remove(self.socket.sid());
         }
@@ -170,7 +181,7 @@ impl<H: EngineHandler> Connection<H> {
         };
         tokio::select! {
             biased;
-            c = self.control_rx.recv() => Event::Control(c),
+            c = self.data_rx.recv_control() => Event::Control(c),
             m = next_frame(ws) => Event::Ws(m),
             m = next_frame(self.probe.as_deref_mut()) => Event::Probe(m),
             d = self.data_rx.recv(), if take_data => Event::Data(d),
@@ -181,8 +192,7 @@ impl<H: EngineHandler> Connection<H> {
 
     async fn handle(&mut self, event: Event, state: &mut H::Session) -> Result<(), End> {
         match event {
-            Event::Control(None) | Event::Data(None) => Err(End::Now(CloseReason::ForcedClose)),
-            Event::Control(Some(c)) => {
+            Event::Control(c) => {
                 // A deadline that passed while this request was on its way is honoured
                 // first: a poll that arrives after the ping timeout finds the session
                 // closed, whatever the order the runtime woke things in.
@@ -192,7 +202,7 @@ impl<H: EngineHandler> Connection<H> {
                 }
                 Box::pin(self.on_control(c, state)).await
             }
-            Event::Data(Some(out)) => self.on_data(out).await,
+            Event::Data(out) => self.on_data(out).await,
             Event::Ws(m) => self.on_ws(m, state).await,
             Event::Probe(m) => Box::pin(self.on_probe(m)).await,
             Event::Timer => {
@@ -278,8 +288,11 @@ impl<H: EngineHandler> Connection<H> {
                     let _ = reply.send(Ok(()));
                     if reason == CloseReason::TransportClose {
                         // Node answers the pending GET of a client that closes with a noop.
-                        if let Some(poll) = self.pending_poll.take() {
-                            let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                        match self.pending_poll.take() {
+                            Some(poll) => {
+                                let _ = poll.send(Ok(payload::encode(&[Packet::Noop.encode()])));
+                            }
+                            None => return Err(End::ClientClosedPolling),
                         }
                     }
                     return Err(End::Now(reason));
@@ -513,7 +526,7 @@ impl<H: EngineHandler> Connection<H> {
                     Some(poll) => Some(poll),
                     // A server that shuts down accepts no more polls: nothing to wait for.
                     None if reason == CloseReason::ServerShuttingDown => None,
-                    None => self.wait_for_poll().await,
+                    None => self.wait_for_poll(CLOSE_TIMEOUT).await,
                 };
                 if let Some(poll) = poll {
                     let frames = std::mem::take(&mut self.buffer);
@@ -524,10 +537,10 @@ impl<H: EngineHandler> Connection<H> {
     }
 
     /// A closing polling session waits for the client's next GET to tell it so.
-    async fn wait_for_poll(&mut self) -> Option<PollReply> {
-        let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
+    async fn wait_for_poll(&mut self, within: Duration) -> Option<PollReply> {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
-            let control = tokio::time::timeout_at(deadline, self.control_rx.recv()).await.ok()??;
+            let control = tokio::time::timeout_at(deadline, self.data_rx.recv_control()).await.ok()?;
             match control {
                 Control::Poll(reply) => return Some(reply),
                 Control::Post(_, reply) => {

@@ -89,11 +89,12 @@ export async function startNodeNode({ redisUrl, key, port }) {
   const serverSideEvents = [];
   for (const name of ["/", "/custom"]) {
     const nsp = io.of(name);
-    for (const ev of ["hello-server", "ping-server"]) {
+    for (const ev of ["hello-server", "ping-server", "ping-rust"]) {
       nsp.on(ev, (...args) => {
         const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
         serverSideEvents.push([name, [ev, ...args]]);
-        if (ack) ack({ pong: args[0] });
+        // "ping-rust" is answered by Rust nodes only.
+        if (ack && ev === "ping-server") ack({ pong: args[0] });
       });
     }
     nsp.on("connection", (socket) => {
@@ -115,15 +116,19 @@ export async function startNodeNode({ redisUrl, key, port }) {
             socket.leave(args[0]);
             return ack(null);
           case "fetch-count":
-            return ack((await nsp.in(args[0]).fetchSockets()).length);
           case "fetch-ids":
-            return ack((await nsp.in(args[0]).fetchSockets()).map((s) => s.id).sort());
-          case "fetch-data":
-            return ack(
-              (await nsp.in(args[0]).fetchSockets())
-                .map((s) => ({ id: s.id, data: s.data, auth: s.handshake.auth }))
-                .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-            );
+          case "fetch-data": {
+            let sockets;
+            try {
+              sockets = await nsp.in(args[0]).fetchSockets();
+            } catch (e) {
+              return ack({ error: e.message });
+            }
+            if (event === "fetch-count") return ack(sockets.length);
+            sockets.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+            if (event === "fetch-ids") return ack(sockets.map((s) => s.id));
+            return ack(sockets.map(summary));
+          }
           case "sockets-join":
             (args[1] == null ? nsp : nsp.in(args[1])).socketsJoin(args[0]);
             return ack(null);
@@ -143,17 +148,22 @@ export async function startNodeNode({ redisUrl, key, port }) {
           case "server-emit":
             nsp.serverSideEmit(args[0], args[1]);
             return ack(null);
-          case "server-emit-ack":
+          case "server-emit-ack": {
+            const sorted = (list) => list.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
             try {
-              const responses = await nsp.serverSideEmitWithAck(args[0], args[1]);
-              return ack(responses.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+              return ack(sorted(await nsp.serverSideEmitWithAck(args[0], args[1])));
             } catch (e) {
-              return ack({ error: e.message });
+              return ack({ error: e.message, responses: sorted(e.responses ?? []) });
             }
+          }
           case "server-events":
             return ack(serverSideEvents.filter(([n]) => n === name).map(([, e]) => e));
           case "all-rooms":
-            return ack([...(await io.of(name).adapter.allRooms())].sort());
+            try {
+              return ack([...(await io.of(name).adapter.allRooms())].sort());
+            } catch (e) {
+              return ack({ error: e.message });
+            }
           case "server-count":
             return ack(await io.of(name).adapter.serverCount());
         }
@@ -171,6 +181,25 @@ export async function startNodeNode({ redisUrl, key, port }) {
       await new Promise((r) => io.close(() => r()));
       await Promise.all([pub.quit().catch(() => {}), sub.quit().catch(() => {})]);
     },
+  };
+}
+
+/**
+ * What the tests check of a fetched socket (local or remote), as the Rust node's
+ * `summary` reports it: see `socketio-redis/examples/cluster_node.rs`.
+ */
+function summary(s) {
+  const hs = s.handshake;
+  return {
+    id: s.id,
+    data: s.data,
+    auth: hs.auth,
+    tag: hs.query?.tag ?? null,
+    header: hs.headers?.["x-tag"] ?? null,
+    url: typeof hs.url === "string" && hs.url.startsWith("/socket.io/"),
+    issued: typeof hs.issued === "number",
+    time: typeof hs.time === "string",
+    address: typeof hs.address === "string",
   };
 }
 
