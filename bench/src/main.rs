@@ -21,6 +21,9 @@
 //! are rotated (`--source 127.0.0.1 --sources 8`) so more than 28,000 connections fit
 //! on one port.
 
+mod measure;
+mod polling;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -30,6 +33,8 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+
+use measure::{rss_kib, Meter, Reading};
 
 struct Args {
     mode: String,
@@ -120,115 +125,6 @@ fn usage() -> ! {
          [--source 127.0.0.1 --sources 8]"
     );
     std::process::exit(2)
-}
-
-/// A process and its descendants (children listed by `/proc`).
-fn process_tree(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut stack = vec![pid];
-    while let Some(p) = stack.pop() {
-        out.push(p);
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else { continue };
-        for task in tasks.flatten() {
-            if let Ok(children) = std::fs::read_to_string(task.path().join("children")) {
-                stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
-            }
-        }
-    }
-    out
-}
-
-/// Resident memory of a process and its descendants, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    process_tree(pid)
-        .into_iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
-        .filter_map(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .sum()
-}
-
-/// CPU time (user + system, every thread) of a process and its descendants, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    use nix::time::{clock_getcpuclockid, clock_gettime};
-    use nix::unistd::Pid;
-    process_tree(pid)
-        .into_iter()
-        .filter_map(|p| {
-            let clock = clock_getcpuclockid(Pid::from_raw(i32::try_from(p).ok()?)).ok()?;
-            let t = clock_gettime(clock).ok()?;
-            Some(t.tv_sec() as f64 + t.tv_nsec() as f64 * 1e-9)
-        })
-        .sum()
-}
-
-/// The machine's busy CPU time (every core, every process) from `/proc/stat`, in
-/// seconds, and the number of cores.
-fn machine_busy_seconds() -> (f64, usize) {
-    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return (0.0, 1) };
-    let cores = stat.lines().filter(|l| l.starts_with("cpu") && !l.starts_with("cpu ")).count().max(1);
-    let busy = stat
-        .lines()
-        .next()
-        .map(|l| {
-            let f: Vec<u64> = l.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
-            // user nice system idle iowait irq softirq steal: all but idle and iowait.
-            [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum::<u64>()
-        })
-        .unwrap_or(0);
-    (busy as f64 / 100.0, cores)
-}
-
-/// The load generator's own CPU time, in seconds.
-fn own_cpu_seconds() -> f64 {
-    use nix::time::{clock_gettime, ClockId};
-    clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID)
-        .map(|t| t.tv_sec() as f64 + t.tv_nsec() as f64 * 1e-9)
-        .unwrap_or(0.0)
-}
-
-/// Measures one phase: wall time, the server's CPU time, and how much of the machine
-/// other processes used meanwhile (the machine is shared: figures taken while others
-/// were busy are provisional).
-struct Meter {
-    pid: Option<u32>,
-    start: Instant,
-    server: f64,
-    own: f64,
-    busy: f64,
-}
-
-/// What a [`Meter`] read.
-struct Reading {
-    wall: f64,
-    cpu: Option<f64>,
-    /// CPU time of every other process, as a share of the machine's capacity.
-    others: f64,
-}
-
-impl Meter {
-    fn start(pid: Option<u32>) -> Meter {
-        Meter {
-            pid,
-            server: pid.map_or(0.0, cpu_seconds),
-            own: own_cpu_seconds(),
-            busy: machine_busy_seconds().0,
-            start: Instant::now(),
-        }
-    }
-
-    fn stop(self) -> Reading {
-        let wall = self.start.elapsed().as_secs_f64();
-        let cpu = self.pid.map(|p| cpu_seconds(p) - self.server);
-        let own = own_cpu_seconds() - self.own;
-        let (busy, cores) = machine_busy_seconds();
-        let others = (busy - self.busy - own - cpu.unwrap_or(0.0)).max(0.0) / (wall * cores as f64);
-        Reading { wall, cpu, others }
-    }
 }
 
 type Client = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
@@ -624,183 +520,6 @@ async fn broadcast(args: Args) {
     );
 }
 
-/// A keep-alive HTTP/1.1 connection for the polling mode (Content-Length or chunked
-/// responses).
-struct Http {
-    stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-    host: String,
-}
-
-impl Http {
-    async fn connect(target: SocketAddr) -> Option<Http> {
-        let stream = tokio::net::TcpStream::connect(target).await.ok()?;
-        let _ = stream.set_nodelay(true);
-        Some(Http { stream, buf: Vec::new(), host: target.to_string() })
-    }
-
-    /// Reads more bytes into the buffer; `None` at the end of the stream.
-    async fn fill(&mut self) -> Option<()> {
-        use tokio::io::AsyncReadExt;
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        self.buf.extend_from_slice(&chunk[..n]);
-        Some(())
-    }
-
-    async fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Option<Vec<u8>> {
-        use tokio::io::AsyncWriteExt;
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n",
-            self.host,
-            body.len()
-        )
-        .into_bytes();
-        req.extend_from_slice(body);
-        self.stream.write_all(&req).await.ok()?;
-        let end = loop {
-            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end;
-            }
-            self.fill().await?;
-        };
-        let head = String::from_utf8_lossy(&self.buf[..end]).to_ascii_lowercase();
-        self.buf.drain(..end + 4);
-        let ok = head.starts_with("http/1.1 200");
-        let header = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
-        let body = if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
-            self.chunked().await?
-        } else {
-            let len: usize = header("content-length:").and_then(|v| v.parse().ok()).unwrap_or(0);
-            while self.buf.len() < len {
-                self.fill().await?;
-            }
-            self.buf.drain(..len).collect()
-        };
-        ok.then_some(body)
-    }
-
-    async fn chunked(&mut self) -> Option<Vec<u8>> {
-        let mut body = Vec::new();
-        loop {
-            let line_end = loop {
-                if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                    break i;
-                }
-                self.fill().await?;
-            };
-            let size_text = String::from_utf8_lossy(&self.buf[..line_end]).into_owned();
-            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-            self.buf.drain(..line_end + 2);
-            while self.buf.len() < size + 2 {
-                self.fill().await?;
-            }
-            body.extend(self.buf.drain(..size));
-            self.buf.drain(..2);
-            if size == 0 {
-                return Some(body);
-            }
-        }
-    }
-}
-
-/// A polling session that joined the main namespace.
-struct PollingSession {
-    http: Http,
-    url: String,
-}
-
-async fn open_polling(target: SocketAddr, path: &str) -> Option<PollingSession> {
-    let mut http = Http::connect(target).await?;
-    let open = http.request("GET", &format!("{path}?EIO=4&transport=polling"), b"").await?;
-    let open = String::from_utf8_lossy(&open).into_owned();
-    let sid = open.split("\"sid\":\"").nth(1).and_then(|r| r.split('"').next())?.to_owned();
-    let url = format!("{path}?EIO=4&transport=polling&sid={sid}");
-    http.request("POST", &url, b"40").await?;
-    // Wait for the namespace's CONNECT reply.
-    loop {
-        let body = http.request("GET", &url, b"").await?;
-        if body.split(|&b| b == 0x1e).any(|p| p.starts_with(b"40")) {
-            return Some(PollingSession { http, url });
-        }
-    }
-}
-
-/// One polling client: POSTs `window` events at a time, GETs until their replies came.
-async fn polling_client(
-    mut s: PollingSession,
-    messages: usize,
-    window: usize,
-    request: Arc<str>,
-    counter: Arc<AtomicUsize>,
-) -> usize {
-    let mut received = 0;
-    while received < messages {
-        let n = window.min(messages - received);
-        let batch = vec![&*request; n].join("\x1e");
-        if s.http.request("POST", &s.url, batch.as_bytes()).await.is_none() {
-            return received;
-        }
-        let mut got = 0;
-        while got < n {
-            let Some(body) = s.http.request("GET", &s.url, b"").await else { return received + got };
-            for packet in body.split(|&b| b == 0x1e) {
-                if packet.starts_with(b"42[\"message-back\"") {
-                    got += 1;
-                    counter.fetch_add(1, Ordering::Relaxed);
-                } else if packet == b"2" && s.http.request("POST", &s.url, b"3").await.is_none() {
-                    return received + got;
-                }
-            }
-        }
-        received += got;
-    }
-    received
-}
-
-/// `polling`: echo over HTTP long-polling (Socket.IO events, one keep-alive connection
-/// per client).
-async fn polling(args: Args) {
-    let target = target_of(&args.url);
-    let path =
-        format!("/{}", args.url.trim_start_matches("ws://").split_once('/').map_or("socket.io/", |x| x.1));
-    let request: Arc<str> = format!("42[\"message\",\"{}\"]", "x".repeat(args.payload)).into();
-    let mut opening = tokio::task::JoinSet::new();
-    for _ in 0..args.connections {
-        let path = path.clone();
-        opening.spawn(async move { open_polling(target, &path).await });
-    }
-    let mut sessions = Vec::new();
-    while let Some(r) = opening.join_next().await {
-        match r {
-            Ok(Some(s)) => sessions.push(s),
-            _ => {
-                eprintln!("could not open a polling session");
-                std::process::exit(1);
-            }
-        }
-    }
-    let counter = Arc::new(AtomicUsize::new(0));
-    let meter = Meter::start(args.pid);
-    let tasks: Vec<_> = sessions
-        .into_iter()
-        .map(|s| {
-            tokio::spawn(polling_client(s, args.messages, args.window, request.clone(), counter.clone()))
-        })
-        .collect();
-    join_within(tasks, args.limit).await;
-    let total = counter.load(Ordering::Relaxed);
-    let reading = meter.stop();
-    let expected = args.messages * args.connections;
-    finish(
-        &args,
-        Measured { mode: "polling", count: total, expected, unit: ("messages", "message"), reading },
-    );
-}
-
 fn target_of(url: &str) -> SocketAddr {
     let authority = url.trim_start_matches("ws://").split('/').next().unwrap_or("127.0.0.1:3000");
     authority.parse().unwrap_or_else(|_| usage())
@@ -911,7 +630,7 @@ async fn main() {
         "echo" => exchange(args, false).await,
         "ack" => exchange(args, true).await,
         "broadcast" => broadcast(args).await,
-        "polling" => polling(args).await,
+        "polling" => polling::polling(args).await,
         _ => usage(),
     }
 }
